@@ -1,0 +1,132 @@
+"""PNG plots of a run: each a projection of Result.daily / Result.summary.
+
+Every function returns a matplotlib Figure (for notebooks); :func:`save_plots`
+writes them all.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+
+if TYPE_CHECKING:
+    from sessim.runner import Result
+
+
+def _grid(n: int, title: str) -> tuple[Figure, list]:
+    fig, axes = plt.subplots(1, n, figsize=(4.2 * n, 3.6), sharey=True, squeeze=False)
+    fig.suptitle(title)
+    return fig, list(axes[0])
+
+
+def reputation(result: Result) -> Figure:
+    """Reputation (0..1) per provider over time, one panel per option."""
+    options = list(result.summary.option)
+    fig, axes = _grid(len(options), "Reputation per provider (effective score, 0..1)")
+    for ax, option in zip(axes, options):
+        d = result.daily[result.daily.option == option]
+        for provider, g in d.groupby("provider", sort=False):
+            ax.plot(g.day, g.reputation, label=provider)
+        ax.set_title(option)
+        ax.set_xlabel("day")
+        ax.set_ylim(0, 1)
+    axes[0].legend(fontsize=8)
+    return fig
+
+
+def _per_option_line(result: Result, column: str, num: str, den: str, title: str,
+                     ylabel: str) -> Figure:
+    totals = result.totals()
+    fig, ax = plt.subplots(figsize=(7, 3.8))
+    for option, g in totals.groupby("option", sort=False):
+        ax.plot(g.day, g[num] / g[den].where(g[den] > 0), label=option)
+    ax.set_title(title)
+    ax.set_xlabel("day")
+    ax.set_ylabel(ylabel)
+    ax.legend(fontsize=8)
+    return fig
+
+
+def inbox_spam(result: Result) -> Figure:
+    """Daily inbox and spam-folder share of sent mail, per option."""
+    totals = result.totals()
+    fig, (a, b) = plt.subplots(1, 2, figsize=(11, 3.8))
+    for option, g in totals.groupby("option", sort=False):
+        sent = g.sent.where(g.sent > 0)
+        a.plot(g.day, g.inbox / sent, label=option)
+        b.plot(g.day, g.spam / sent, label=option)
+    a.set_title("Inbox share of sent")
+    b.set_title("Spam-folder share of sent")
+    for ax in (a, b):
+        ax.set_xlabel("day")
+    a.legend(fontsize=8)
+    return fig
+
+
+def deferrals(result: Result) -> Figure:
+    """Daily share of delivery attempts deferred (4xx), per option."""
+    return _per_option_line(result, "deferred", "deferred", "attempts",
+                            "Deferred share of attempts", "deferred / attempts")
+
+
+def warmup(result: Result) -> Figure:
+    """Warm-up percentage (lowest over providers) and overflow to shared, per option."""
+    fig, (a, b) = plt.subplots(1, 2, figsize=(11, 3.8))
+    per_day = result.daily.groupby(["option", "day"], sort=False).agg(
+        warmup=("warmup_pct", "min"), overflow=("overflow", "sum"),
+        sent=("sent", "sum")).reset_index()
+    for option, g in per_day.groupby("option", sort=False):
+        a.plot(g.day, g.warmup, label=option)
+        b.plot(g.day, g.overflow / g.sent.where(g.sent > 0), label=option)
+    a.set_title("Warm-up % (lowest provider)")
+    b.set_title("Share of sent overflowed to shared IPs")
+    for ax in (a, b):
+        ax.set_xlabel("day")
+    a.legend(fontsize=8)
+    return fig
+
+
+def cumulative_cost(result: Result) -> Figure:
+    """Cumulative cost in USD, per option."""
+    totals = result.totals()
+    fig, ax = plt.subplots(figsize=(7, 3.8))
+    for option, g in totals.groupby("option", sort=False):
+        ax.plot(g.day, g.cost_usd.cumsum(), label=option)
+    ax.set_title("Cumulative cost (USD)")
+    ax.set_xlabel("day")
+    ax.legend(fontsize=8)
+    return fig
+
+
+def comparison(result: Result) -> Figure:
+    """One panel comparing the options on the summary's key figures."""
+    s = result.summary
+    metrics = [("inbox_rate", "inbox rate"), ("spam_rate", "spam-folder rate"),
+               ("deferral_rate", "deferral rate"), ("p95_delay_s", "p95 delay (s)"),
+               ("bounce_rate", "SES bounce rate"), ("monthly_cost_usd", "monthly cost (USD)")]
+    fig, axes = plt.subplots(2, 3, figsize=(12, 6.5))
+    for ax, (col, label) in zip(axes.flat, metrics):
+        ax.bar(s.option, s[col], color=[f"C{i}" for i in range(len(s))])
+        ax.set_title(label)
+        ax.tick_params(axis="x", labelrotation=20, labelsize=8)
+    fig.suptitle(f"{result.scenario.name}: options compared")
+    fig.tight_layout()
+    return fig
+
+
+PLOTS = {"reputation": reputation, "inbox_spam": inbox_spam, "deferrals": deferrals,
+         "warmup": warmup, "cumulative_cost": cumulative_cost, "comparison": comparison}
+
+
+def save_plots(result: Result, folder: Path) -> None:
+    for name, make in PLOTS.items():
+        fig = make(result)
+        fig.savefig(folder / f"{name}.png", dpi=100, bbox_inches="tight",
+                    metadata={"Software": None})
+        plt.close(fig)

@@ -41,7 +41,7 @@ def own_pool_name(option: Option) -> str:
     return SHARED_POOL if option.pool.type == "shared" else f"{option.name}-pool"
 
 
-def warmup_policy(option: Option) -> WarmupPolicy | None:
+def warmup_policy(option: Option, shares: dict[str, float]) -> WarmupPolicy | None:
     pool = option.pool
     if isinstance(pool, DedicatedManagedPool):
         return Managed(0.0, pool.first_daily_per_provider, pool.growth_per_day,
@@ -55,7 +55,7 @@ def warmup_policy(option: Option) -> WarmupPolicy | None:
         assert isinstance(pool.warmup, WarmupPlan)
         steps = [(s.day, s.daily_per_ip, s.hourly_per_ip, s.provider)
                  for s in plan_table(pool.warmup)]
-    return DailyRamp(0.0, pool.ip_count, steps)
+    return DailyRamp(0.0, pool.ip_count, steps, shares)
 
 
 class OptionWorld:
@@ -73,7 +73,9 @@ class OptionWorld:
         config_sets = {st.config_set for st in scenario.sender.streams}
         routed = option.configuration_sets or sorted(config_sets)
         e = scenario.engine
-        self.policy = warmup_policy(option)
+        sent_to = traffic.sum(axis=(0, 1)).astype(float)
+        shares = dict(zip(names, sent_to / max(sent_to.sum(), 1.0)))
+        self.policy = warmup_policy(option, shares)
         self.engine = Engine(EngineConfig(
             routes={cs: self.pool for cs in routed},
             daily_quota=scenario.account.daily_quota,

@@ -225,6 +225,9 @@ Pool = Annotated[SharedPool | DedicatedStandardPool | DedicatedManagedPool,
                  Field(discriminator="type")]
 
 
+POOL_TYPES = ("shared", "dedicated-standard", "dedicated-managed")
+
+
 class Option(Model):
     """One way of sending to compare: a pool, and which configuration sets use it."""
 
@@ -338,7 +341,7 @@ def _default_rules() -> list[ShapingRule]:
     return [
         ShapingRule(name="gmail-rate-limited", regex=r"4\.7\.28", action="slow",
                     duration_minutes=60, factor=1.0),
-        ShapingRule(name="yahoo-tss04", regex=r"\[TS0[14]\]", action="suspend",
+        ShapingRule(name="yahoo-tss04", regex=r"\[(TSS04|TS01)\]", action="suspend",
                     duration_minutes=240),
         ShapingRule(name="microsoft-s775", regex=r"S775", action="slow",
                     duration_minutes=60, factor=1.0),
@@ -445,7 +448,10 @@ def load_scenario(path: str | Path, **overrides: Any) -> Scenario:
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:
-        raise InputError(validation_error_message(exc, str(path), lines)) from exc
+        message = validation_error_message(exc, str(path), lines)
+        for tag in POOL_TYPES:  # pydantic names the union member in the path; users don't
+            message = message.replace(f".{tag}.", ".")
+        raise InputError(message) from exc
     scenario = _resolve_plan_paths(scenario, path.parent)
     for option in scenario.options:
         if isinstance(option.pool, DedicatedStandardPool) and isinstance(option.pool.warmup,

@@ -8,6 +8,8 @@ The notebook API::
     result.summary          # one row per option
     result.daily            # day x option x provider
     result.save("results/my-run")
+    bigger = scenario.with_changes({"sender.streams.marketing.daily_volume": 3e6})
+    sessim.compare({"base": result, "bigger": sessim.simulate(bigger)})
 """
 
 __version__ = "0.1.0"
@@ -17,7 +19,7 @@ __version__ = "0.1.0"
 _API = {
     "EngineMisuse": "sessim.errors", "InputError": "sessim.errors",
     "PeerError": "sessim.errors", "SessimError": "sessim.errors",
-    "Result": "sessim.runner", "simulate": "sessim.runner",
+    "Result": "sessim.runner", "simulate": "sessim.runner", "compare": "sessim.runner",
     "Scenario": "sessim.scenario", "load_scenario": "sessim.scenario",
 }
 __all__ = [*_API, "__version__"]

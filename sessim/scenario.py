@@ -430,9 +430,57 @@ class Scenario(Model):
         total = sum(mix.values())
         return {n: mix.get(n, 0.0) / total for n in self.providers}
 
+    def with_changes(self, changes: dict[str, Any] | None = None, **fields: Any) -> Scenario:
+        """A validated copy with some values changed; the original is untouched.
+
+        Keys are dotted paths; a list of named items (options, streams) is indexed
+        by name or position: ``{"options.dedicated.pool.ip_count": 4,
+        "sender.streams.marketing.daily_volume": 2e6, "providers.gmail.cold_ip_per_hour":
+        300}``. Top-level fields may also be given as keywords (``duration_days=30``).
+        Raises :class:`InputError` naming the path when a change does not validate.
+        """
+        data = self.model_dump(mode="json")
+        for path, value in {**(changes or {}), **fields}.items():
+            set_path(data, path, value)
+        try:
+            return Scenario.model_validate(data)
+        except ValidationError as exc:
+            raise InputError(validation_error_message(exc, "changes", None)) from exc
+
     def sha256(self) -> str:
         text = json.dumps(self.model_dump(mode="json"), sort_keys=True)
         return hashlib.sha256(text.encode()).hexdigest()
+
+
+def set_path(data: dict[str, Any], path: str, value: Any) -> None:
+    """Set ``value`` at a dotted ``path`` in plain scenario data (see ``with_changes``)."""
+    node: Any = data
+    parts = path.split(".")
+    for i, part in enumerate(parts):
+        last = i == len(parts) - 1
+        if isinstance(node, list):
+            index = _list_index(node, part, ".".join(parts[:i]))
+            if last:
+                node[index] = value
+            node = node[index]
+        elif isinstance(node, dict):
+            if last:
+                node[part] = value
+            elif part not in node or node[part] is None:
+                node[part] = {}
+            node = node[part]
+        else:
+            raise InputError(f"{path}: {'.'.join(parts[:i])} is a value, not a mapping or list")
+
+
+def _list_index(items: list, key: str, where: str) -> int:
+    if key.isdigit() and int(key) < len(items):
+        return int(key)
+    for i, item in enumerate(items):
+        if isinstance(item, dict) and item.get("name") == key:
+            return i
+    names = [item.get("name") for item in items if isinstance(item, dict)]
+    raise InputError(f"{where}: no item named {key!r} (have {names})")
 
 
 # ---------------------------------------------------------------- loading

@@ -102,3 +102,18 @@ def test_presets_ship_with_the_package():
     steps = plan_table(WarmupPlan(preset="sparkpost"))
     assert (steps[0].day, steps[0].daily_per_ip) == (1, 200)
     assert plan_table(WarmupPlan(preset="sendgrid"))[0].hourly_per_ip == 20
+
+
+def test_with_changes_validates_and_leaves_the_original(tmp_path):
+    """Changing a loaded scenario from Python addresses options and streams by name,
+    validates like a file, and never mutates the original."""
+    s = load_scenario(write(tmp_path, GOOD))
+    changed = s.with_changes({"options.dedicated.pool.ip_count": 4,
+                              "sender.streams.tx.daily_volume": 5000}, duration_days=9)
+    assert changed.options[1].pool.ip_count == 4 and changed.duration_days == 9
+    assert changed.sender.streams[0].daily_volume == 5000
+    assert s.options[1].pool.ip_count == 2
+    with pytest.raises(InputError, match="ip_count"):
+        s.with_changes({"options.dedicated.pool.ip_count": -1})
+    with pytest.raises(InputError, match="no item named 'nope'"):
+        s.with_changes({"options.nope.pool.ip_count": 1})

@@ -92,10 +92,10 @@ class OptionWorld:
         self.account = Account(scenario.account)
         self.recorder = Recorder(scenario.duration_days, names)
         self.cost = CostMeter(scenario.pricing)
-        rngs = [rng_stream(scenario.seed, "mailboxes", n) for n in names]
         self.transport = SimTransport(
             self.mailboxes, self.account, self.groups, scenario.providers,
-            scenario.sender.authentication, rngs, self.recorder.add,
+            scenario.sender.authentication, rng_stream(scenario.seed, "mailboxes"),
+            self.recorder.add_per_provider,
             lambda st, n: self.engine.complaint(self.now, st, n))
         self.now = 0.0
         t = scenario.tenants
@@ -109,7 +109,7 @@ class OptionWorld:
         t = s.tenants
         probe = Mailboxes(params, [1], [1.0], np.zeros(len(names)), np.zeros(len(names)),
                           np.zeros(len(names)))
-        tenant_score = probe.ip.steady_score(t.complaint_rate, t.unknown_user_rate,
+        tenant_score = probe.rep.steady_score(t.complaint_rate, t.unknown_user_rate,
                                              t.spam_trap_rate)
         streams = s.sender.streams
         weights = np.array([st.daily_volume or sum(c.volume for c in st.campaigns) / 7
@@ -118,7 +118,7 @@ class OptionWorld:
         mean = {k: float(sum(w * getattr(st, k) for w, st in zip(weights, streams)))
                 for k in ("complaint_rate", "unknown_user_rate", "spam_trap_rate")}
         # Assumption: the sending domain is established at its steady reputation.
-        domain = probe.ip.steady_score(mean["complaint_rate"], mean["unknown_user_rate"],
+        domain = probe.rep.steady_score(mean["complaint_rate"], mean["unknown_user_rate"],
                                        mean["spam_trap_rate"])
         tenant_peak = t.daily_volume / 24.0 * t.burst_capacity * np.array(
             [p.market_share for p in s.providers.values()])
@@ -177,8 +177,9 @@ class OptionWorld:
             self._tenants(env.now)
             mb.start_tick(self.hours)
             self.transport.start_tick()
-            for attempt in engine.poll(env.now):
-                engine.on_outcomes(env.now, attempt, self.transport(env.now, attempt))
+            attempts = engine.poll(env.now)
+            for attempt, outcomes in zip(attempts, self.transport.resolve(env.now, attempts)):
+                engine.on_outcomes(env.now, attempt, outcomes)
             self.recorder.events(engine.drain_events())
             yield env.timeout(self.tick_s)
 
@@ -195,7 +196,7 @@ class OptionWorld:
         inbox = volume * mb.inbox_share()[0]
         mb.load[0] = volume
         mb.day_accepted[0] += volume
-        mb.ip.tick[:, 0, :] += np.stack([volume, inbox, inbox * t.complaint_rate * mult,
+        mb.rep.tick[:, 0, :] += np.stack([volume, inbox, inbox * t.complaint_rate * mult,
                                          volume * t.unknown_user_rate,
                                          volume * t.spam_trap_rate])
 
@@ -219,7 +220,7 @@ class OptionWorld:
         eff, ip_eff = mb.effective()[g], mb.ip_effective()[g]
         for p, name in enumerate(self.s.provider_names):
             pct = self.policy.percent(name, now) if self.policy else 100.0
-            rec.snap[day, p] = (eff[p], ip_eff[p], mb.domain.score[0, p], pct, mb.ip_count[g]
+            rec.snap[day, p] = (eff[p], ip_eff[p], mb.domain_score[p], pct, mb.ip_count[g]
                                 if g else 0)
             rec.levels[day, p] = level_of(eff[p], mb.known[g, p])
         sent = rec.counts[day, :, 0].sum()

@@ -168,13 +168,12 @@ class Mailboxes:
         w = self.p.domain_weight
         return w * self.domain_score + (1 - w) * self.ip_effective()
 
-    def inbox_share(self) -> np.ndarray:
-        p = self.p
-        return 1.0 / (1.0 + np.exp(-(self.effective() - p.inbox_midpoint) * p.inbox_steepness))
-
-    def block_share(self) -> np.ndarray:
-        low = self.p.block_below
-        return np.clip((low - self.effective()) / np.maximum(low, 1e-9), 0.0, 1.0)
+    def shares(self) -> tuple[np.ndarray, np.ndarray]:
+        """(inbox share, block share) per (group, provider) at the current scores."""
+        p, eff = self.p, self.effective()
+        inbox = 1.0 / (1.0 + np.exp(-(eff - p.inbox_midpoint) * p.inbox_steepness))
+        low = p.block_below
+        return inbox, np.clip((low - eff) / np.maximum(low, 1e-9), 0.0, 1.0)
 
     def start_tick(self, hours: float) -> None:
         per_ip = np.maximum(self.p.cold_ip_per_hour, self.p.growth_per_day * self.peak)

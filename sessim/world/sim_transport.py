@@ -74,8 +74,7 @@ class SimTransport:
         self.inbox = self.block = None
 
     def start_tick(self) -> None:
-        self.inbox = self.mb.inbox_share()
-        self.block = self.mb.block_share()
+        self.inbox, self.block = self.mb.shares()
 
     def end_day(self) -> None:
         self.yesterday, self.today = self.today, np.zeros_like(self.today)

@@ -174,9 +174,9 @@ class OptionWorld:
         mb, engine = self.mailboxes, self.engine
         for _ in range(self.traffic.shape[0]):
             self.now = env.now
+            self.transport.start_tick()
             self._tenants(env.now)
             mb.start_tick(self.hours)
-            self.transport.start_tick()
             attempts = engine.poll(env.now)
             for attempt, outcomes in zip(attempts, self.transport.resolve(env.now, attempts)):
                 engine.on_outcomes(env.now, attempt, outcomes)
@@ -193,7 +193,7 @@ class OptionWorld:
                 mult *= inc.complaint_multiplier
         volume = self.tenant_hourly * self.hours
         mb = self.mailboxes
-        inbox = volume * mb.inbox_share()[0]
+        inbox = volume * self.transport.inbox[0]
         mb.load[0] = volume
         mb.day_accepted[0] += volume
         mb.rep.tick[:, 0, :] += np.stack([volume, inbox, inbox * t.complaint_rate * mult,

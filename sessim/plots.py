@@ -114,6 +114,8 @@ def comparison(result: Result) -> Figure:
     for ax, (col, label) in zip(axes.flat, metrics):
         ax.bar(s.option, s[col], color=[f"C{i}" for i in range(len(s))])
         ax.set_title(label)
+        if col == "inbox_rate":  # the differences that matter are points, not tens of points
+            ax.set_ylim(max(0.0, float(s[col].min()) - 0.05), 1.0)
         ax.tick_params(axis="x", labelrotation=20, labelsize=8)
     fig.suptitle(f"{result.scenario.name}: options compared")
     fig.tight_layout()

@@ -24,6 +24,9 @@ _GENERIC: dict[str, Any] = {
     # Assumption: a provider accepts up to this multiple of the IP's recent peak hour
     # each day, so capacity can at most double daily (trade plans grow 1.3x-2x/day).
     "growth_per_day": 2.0,
+    # Assumption: messages per hour a provider takes from a known IP of good reputation
+    # (reached as the IP becomes known and its score passes 0.6 toward 0.9).
+    "established_ip_per_hour": 20000.0,
     # FACTS.md "Reputation memory": about 30 days of data; half of it forgotten in 10.
     "volume_memory_days": 10.0,
     # Assumption: daily volume per provider at which a provider trusts an IP's record
@@ -76,6 +79,7 @@ _OVERRIDES: dict[str, dict[str, Any]] = {
         "market_share": 0.50,  # FACTS.md "Typical US consumer list"
         "feedback_loop": False,  # FACTS.md: Gmail gives no feedback loop to SES
         "cold_ip_per_hour": 500.0,
+        "established_ip_per_hour": 40000.0,
         "domain_weight": 0.7,  # FACTS.md: Gmail weighs domain reputation heavily
         "bulk_threshold_per_day": 5000,  # FACTS.md "Gmail: bulk sender"
         "bulk_requires": ["spf", "dkim", "dmarc", "one_click_unsubscribe"],
@@ -100,6 +104,7 @@ _OVERRIDES: dict[str, dict[str, Any]] = {
         "market_share": 0.12,
         # FACTS.md "Microsoft consumer": strict on new IPs, most mail filtered initially.
         "cold_ip_per_hour": 300.0,
+        "established_ip_per_hour": 10000.0,
         "unknown_score": 0.4,
         # FACTS.md: very sensitive to volume swings.
         "growth_per_day": 1.6,
@@ -128,6 +133,7 @@ _OVERRIDES: dict[str, dict[str, Any]] = {
         "market_share": 0.23,
         # FACTS.md "Yahoo/AOL": about 100 messages per hour per new IP.
         "cold_ip_per_hour": 100.0,
+        "established_ip_per_hour": 10000.0,
         # Yahoo publishes the same 2024 bulk rules as Gmail (FACTS.md "Yahoo/AOL").
         "bulk_threshold_per_day": 5000,
         "bulk_requires": ["spf", "dkim", "dmarc", "one_click_unsubscribe"],

@@ -27,9 +27,10 @@ from sessim.world.traffic import draw_traffic
 from sessim.yamlio import dump_yaml
 
 STATUS_ORDER = ("Healthy", "Under review", "Sending paused")
-# Assumption: a pool counts as warm from the first day its warm-up is complete
-# and under this share of its attempts are deferred.
+# Assumption: a pool counts as warm from the first day that starts a week of days
+# on which its warm-up is complete and under 5% of its attempts are deferred.
 WARM_DEFERRAL_RATE = 0.05
+WARM_STREAK_DAYS = 7
 FLOAT_FORMAT = "%.6g"
 
 
@@ -126,8 +127,10 @@ def _summary_row(scenario: Scenario, option: str, pool: str, daily: pd.DataFrame
                                        warm=("warmup_pct", "min"))
     deferral = per_day.deferred / per_day.attempts.where(per_day.attempts > 0, np.nan)
     warm = (per_day.warm >= 100.0) & (deferral.fillna(0.0) < WARM_DEFERRAL_RATE)
-    warm_days = np.flatnonzero(warm.to_numpy())
-    days_to_warm = 0 if pool == "shared" else int(warm_days[0]) if len(warm_days) else np.nan
+    # Warm from the first day that starts a week (or the rest of the run) of warm days.
+    flags = warm.to_numpy()
+    warm_days = [d for d in range(len(flags)) if flags[d:d + WARM_STREAK_DAYS].all()]
+    days_to_warm = 0 if pool == "shared" else warm_days[0] if warm_days else np.nan
     cost = float(daily.cost_usd.sum())
     last = account.iloc[-1]
     return {

@@ -39,6 +39,7 @@ class Provider(Model):
     market_share: Rate
     feedback_loop: bool
     cold_ip_per_hour: Annotated[float, Field(gt=0)]
+    established_ip_per_hour: Annotated[float, Field(gt=0)]
     growth_per_day: Annotated[float, Field(ge=1.0)]
     volume_memory_days: Annotated[float, Field(gt=0)]
     known_volume_per_day: Annotated[float, Field(gt=0)]
@@ -219,6 +220,10 @@ class DedicatedManagedPool(Model):
     growth_per_day: Annotated[float, Field(ge=1.0)] = 1.5
     # Assumption: overflow to shared IPs while the provider's warm-up is below this.
     overflow_until_pct: Rate = 0.25
+    # Assumption: an hour may carry this many hours' share of the day's cap.
+    hourly_burst: Annotated[float, Field(ge=1.0, le=24.0)] = 4.0
+    # Assumption: daily factor by which the cap slips while demand stays under half of it.
+    daily_slip: Annotated[float, Field(gt=0.0, le=1.0)] = 0.95
 
 
 Pool = Annotated[SharedPool | DedicatedStandardPool | DedicatedManagedPool,

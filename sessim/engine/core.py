@@ -47,11 +47,15 @@ from sessim.engine.events import (
     Suppressed,
 )
 from sessim.engine.limits import RollingWindow, Suppression, TokenBucket
-from sessim.engine.replies import Classification, classify
+from sessim.engine.replies import Classification, Reply, classify
 from sessim.engine.warmup import WarmupPolicy
 
 SHARED_POOL = "ses-shared-pool"
 # The relay itself refused the message (e.g. the SES account is paused): a Reject.
+_EXPIRED_GENERAL = Classification("Bounce", "Transient", "General", None, False, False,
+                                  "expired")
+_EXPIRED_FULL = Classification("Bounce", "Transient", "MailboxFull", None, False, False,
+                               "expired")
 _RELAY_REJECT = re.compile(r"^554 .*(Message rejected|Sending paused|suspended)", re.I)
 
 
@@ -240,16 +244,13 @@ class Engine:
             if cap.remaining is not None and count > cap.remaining:
                 allowed = int(cap.remaining)
                 excess = count - allowed
+                policy.note_excess(provider, now, excess)
                 if cap.overflow and pool != SHARED_POOL:
                     self._events.append(Overflowed(now, item.batch, excess, pool, SHARED_POOL))
                     self._shape(now, item, SHARED_POOL, excess, attempts)
                 else:
-                    if hasattr(policy, "note_excess"):
-                        policy.note_excess(provider, now, excess)
                     until = self._at(math.floor(now / 3600.0 + 1) * 3600.0)
-                    self._events.append(Held(now, item.batch, excess, pool, "warmup", until))
-                    self._queue(_Pending(until, item.batch, excess, None, item.attempts,
-                                         item.first, True))
+                    self._hold(now, item, excess, pool, None, "warmup", until)
                 count = allowed
         if count:
             self._shape(now, item, pool, count, attempts, policy)
@@ -271,10 +272,8 @@ class Engine:
             if allowed < count:
                 hold_until = now + max(self.config.quantum_s, 60.0)
         if hold_until is not None and allowed < count:
-            until = self._at(hold_until)
-            self._events.append(Held(now, item.batch, count - allowed, pool, "shaping", until))
-            self._queue(_Pending(until, item.batch, count - allowed, item.pool, item.attempts,
-                                 item.first, True))
+            # Routed and capped already: it stays on this pool.
+            self._hold(now, item, count - allowed, pool, pool, "shaping", self._at(hold_until))
         if allowed <= 0:
             return
         for bucket in (state.bucket, self._static_bucket(pool, provider, now)):
@@ -284,6 +283,20 @@ class Engine:
             policy.record(provider, now, allowed)
         attempts.append(Attempt(next(self._ids), item.batch, pool, allowed, item.attempts + 1,
                                 item.first))
+
+    def _hold(self, now: float, item: _Pending, count: int, pool: str, keep_pool: str | None,
+              reason: str, until: float) -> None:
+        """Keep accepted mail queued until ``until``, or bounce it if that is past expiry."""
+        if until > item.first + self.config.expiry_s:
+            attempt = Attempt(next(self._ids), item.batch, pool, count, item.attempts,
+                              item.first)
+            reply = Reply(451, "4.4.7", f"Message expired in queue (held by {reason})")
+            self._events.append(Bounced(now, attempt, count, _EXPIRED_GENERAL, reply,
+                                        expired=True))
+            return
+        self._events.append(Held(now, item.batch, count, pool, reason, until))
+        self._queue(_Pending(until, item.batch, count, keep_pool, item.attempts, item.first,
+                             True))
 
     def _static_bucket(self, pool: str, provider: str, now: float) -> TokenBucket | None:
         per_hour = self.config.provider_max_per_hour.get(provider)
@@ -301,9 +314,8 @@ class Engine:
         wait = schedule[min(attempt.attempt_no - 1, len(schedule) - 1)]
         retry_at = self._at(now + wait)
         if retry_at > attempt.first_submitted + self.config.expiry_s:
-            subtype = "MailboxFull" if result.delay_type == "MailboxFull" else "General"
-            expired = Classification("Bounce", "Transient", subtype, None, False, False,
-                                     "expired")
+            expired = (_EXPIRED_FULL if result.delay_type == "MailboxFull"
+                       else _EXPIRED_GENERAL)
             self._events.append(Bounced(now, attempt, outcome.count, expired, outcome.reply,
                                         expired=True))
             return

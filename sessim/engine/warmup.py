@@ -49,6 +49,9 @@ class WarmupPolicy:
     def throttled(self, provider: str, now: float) -> None:
         """A throttling reply came back for mail of this pool to ``provider``."""
 
+    def note_excess(self, provider: str, now: float, count: int) -> None:
+        """Demand over the cap (overflowed or held); adaptive policies track it."""
+
     def percent(self, provider: str | None, now: float) -> float:
         """Warm-up percentage 0..100 (SES ``WarmupPercentage``)."""
         return 100.0
@@ -128,8 +131,10 @@ def ses_auto_ramp(days: int, first: float, final: float) -> list[tuple[int, floa
 class Managed(WarmupPolicy):
     """SES managed dedicated IPs: an adaptive daily cap per provider.
 
-    The cap grows by ``growth`` each day without throttling and halves on a day
-    with throttling. Warm-up per provider is the cap over the provider's recent
+    The cap grows by ``growth`` each day whose demand used half of it without
+    throttling, halves on a day with throttling, and slips by ``slip`` a day when
+    demand falls; an hour may use ``burst`` hours' share of the day's cap. Warm-up
+    per provider is the cap over the provider's recent
     daily demand; below ``overflow_until`` excess goes to shared IPs, above it
     excess is held and retried (FACTS.md "Dedicated managed"; thresholds are
     assumptions).
@@ -138,8 +143,10 @@ class Managed(WarmupPolicy):
     name = "managed"
 
     def __init__(self, start: float, first_daily: float, growth: float,
-                 overflow_until: float) -> None:
+                 overflow_until: float, burst: float = 4.0, slip: float = 0.95) -> None:
         super().__init__(start)
+        self.burst = burst
+        self.slip = slip
         self.first = first_daily
         self.growth = growth
         self.overflow_until = overflow_until
@@ -147,7 +154,7 @@ class Managed(WarmupPolicy):
         self.demand: dict[str, float] = defaultdict(float)
         self.throttled_days: set[tuple[str, int]] = set()
         self.updated_day: dict[str, int] = {}
-        self.held_day: dict[tuple[str, int], float] = defaultdict(float)
+        self.excess_day: dict[tuple[str, int], float] = defaultdict(float)
         self.past_early: set[str] = set()
 
     def _roll(self, provider: str, now: float) -> float:
@@ -157,7 +164,7 @@ class Managed(WarmupPolicy):
             self.daily[provider] = self.first
         else:
             for day in range(last, today):
-                demand_day = self.used_day.get((provider, day), 0.0) + self.held_day.get(
+                demand_day = self.used_day.get((provider, day), 0.0) + self.excess_day.get(
                     (provider, day), 0.0)
                 self.demand[provider] = max(demand_day, 0.7 * self.demand[provider])
                 if (provider, day) in self.throttled_days:
@@ -165,7 +172,7 @@ class Managed(WarmupPolicy):
                 elif demand_day >= 0.5 * self.daily[provider]:
                     self.daily[provider] *= self.growth
                 else:  # adaptive: warm-up slips back when volume to the provider drops
-                    self.daily[provider] = max(self.first, 0.85 * self.daily[provider])
+                    self.daily[provider] = max(self.first, self.slip * self.daily[provider])
         self.updated_day[provider] = today
         return self.daily[provider]
 
@@ -174,11 +181,13 @@ class Managed(WarmupPolicy):
         # Early warm-up ends for good once the provider first reaches the threshold.
         if self.percent(provider, now) >= 100.0 * self.overflow_until:
             self.past_early.add(provider)
-        return Cap(self._hour_left(provider, now, daily / 24.0), provider not in self.past_early)
+        # Within the day's cap, an hour may carry up to ``burst`` hours' share of it.
+        day_left = max(0.0, daily - self.used_day[provider, int(now // DAY)])
+        hour_left = self._hour_left(provider, now, daily * self.burst / 24.0)
+        return Cap(min(day_left, hour_left), provider not in self.past_early)
 
     def note_excess(self, provider: str, now: float, count: int) -> None:
-        """Demand the cap did not let through (adaptive warm-up tracks demand)."""
-        self.held_day[provider, int(now // DAY)] += count
+        self.excess_day[provider, int(now // DAY)] += count
 
     def throttled(self, provider: str, now: float) -> None:
         self.throttled_days.add((provider, int(now // DAY)))

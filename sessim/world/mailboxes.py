@@ -12,9 +12,10 @@ in docs/model.md; in short, per (group, provider) and per (domain, provider):
 * an IP counts as *known* to the provider in proportion to how regularly it
   sends ``known_volume_per_day``: ``known`` decays over ``volume_memory_days``,
   so an idle or irregular IP drifts back toward ``unknown_score``;
-* hourly capacity per IP is ``max(cold_ip_per_hour, growth_per_day * peak)``
-  where ``peak`` is the IP's recent busiest hour (also decaying), scaled down
-  when the IP's score is low;
+* hourly capacity per IP is ``max(cold_ip_per_hour, growth_per_day * peak,
+  established_ip_per_hour * trust)`` where ``peak`` is the IP's recent busiest
+  hour (also decaying) and ``trust`` grows as the IP becomes known with a good
+  score; scaled down when the IP's score is low;
 * inbox share is a logistic function of ``domain_weight * domain score +
   (1 - domain_weight) * IP score``; below ``block_below`` a growing share is
   rejected with the provider's 5xx.
@@ -60,7 +61,8 @@ class Params:
             raise AttributeError(name) from None
 
 
-_NUMERIC = {"market_share", "cold_ip_per_hour", "growth_per_day", "volume_memory_days",
+_NUMERIC = {"market_share", "cold_ip_per_hour", "established_ip_per_hour", "growth_per_day",
+            "volume_memory_days",
             "known_volume_per_day", "unknown_score", "complaint_rate_half",
             "unknown_user_rate_half", "spam_trap_rate_half", "fall_hours", "rise_days",
             "signal_hours", "domain_weight", "inbox_midpoint", "inbox_steepness", "block_below",
@@ -176,7 +178,10 @@ class Mailboxes:
         return inbox, np.clip((low - eff) / np.maximum(low, 1e-9), 0.0, 1.0)
 
     def start_tick(self, hours: float) -> None:
-        per_ip = np.maximum(self.p.cold_ip_per_hour, self.p.growth_per_day * self.peak)
+        p = self.p
+        trusted = self.known * np.clip((self.ip_score - 0.6) / 0.3, 0.0, 1.0)
+        per_ip = np.maximum(np.maximum(p.cold_ip_per_hour, p.growth_per_day * self.peak),
+                            p.established_ip_per_hour * trusted)
         health = np.clip(self.ip_effective() / 0.5, 0.1, 1.0)
         self.capacity = per_ip * health * self.ip_count[:, None] * hours
         self.used[:] = self.load

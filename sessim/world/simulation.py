@@ -45,7 +45,7 @@ def warmup_policy(option: Option, shares: dict[str, float]) -> WarmupPolicy | No
     pool = option.pool
     if isinstance(pool, DedicatedManagedPool):
         return Managed(0.0, pool.first_daily_per_provider, pool.growth_per_day,
-                       pool.overflow_until_pct)
+                       pool.overflow_until_pct, pool.hourly_burst, pool.daily_slip)
     if not isinstance(pool, DedicatedStandardPool) or pool.warmup == "none":
         return None
     if pool.warmup == "ses-auto":

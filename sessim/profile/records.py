@@ -1,0 +1,156 @@
+"""Turn one parsed JSON value into a flat SES event, or say why it cannot be used.
+
+Accepts both record forms SES writes: event publishing (``eventType``, e.g.
+from a Firehose or SNS destination) and identity notifications
+(``notificationType``), bare or wrapped in an SNS notification whose
+``Message`` field holds the record as a JSON string (FACTS.md "Event records").
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+EVENT_TYPES = ("Send", "Reject", "Bounce", "Complaint", "Delivery", "Open", "Click",
+               "Rendering Failure", "DeliveryDelay", "Subscription")
+_TYPES = {t: t for t in EVENT_TYPES} | {"RenderingFailure": "Rendering Failure",
+                                        "Received": "Received"}
+# Where each type lists the recipients it is about (outside ``mail.destination``).
+_RECIPIENTS = {"Bounce": ("bounce", "bouncedRecipients"),
+               "Complaint": ("complaint", "complainedRecipients"),
+               "DeliveryDelay": ("deliveryDelay", "delayedRecipients")}
+
+# Recipient domain -> provider (FACTS.md "Mailbox providers"): matched on the
+# domain's first label, so country variants (hotmail.co.uk, yahoo.fr) count too.
+_FIRST_LABEL = {"gmail": "gmail", "googlemail": "gmail",
+                "outlook": "microsoft", "hotmail": "microsoft", "live": "microsoft",
+                "msn": "microsoft", "windowslive": "microsoft",
+                "yahoo": "yahoo", "aol": "yahoo", "ymail": "yahoo", "rocketmail": "yahoo"}
+_EXACT = {"icloud.com": "apple", "me.com": "apple", "mac.com": "apple"}
+_PROVIDER_CACHE: dict[str, str] = {}
+_CACHE_MAX = 200_000
+
+
+def provider_of(address: str) -> str:
+    """The mailbox provider (gmail, microsoft, yahoo, apple, other) of an address."""
+    domain = address.rpartition("@")[2]
+    found = _PROVIDER_CACHE.get(domain)
+    if found is not None:
+        return found
+    clean = domain.strip().strip(">").lower()
+    label, _, rest = clean.partition(".")
+    found = _EXACT.get(clean) or (_FIRST_LABEL.get(label, "other") if rest and len(rest) <= 6
+                                  else "other")
+    if len(_PROVIDER_CACHE) < _CACHE_MAX:
+        _PROVIDER_CACHE[domain] = found
+    return found
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """The fields of one SES event record that a profile uses."""
+
+    kind: str
+    hour_key: str  # mail.timestamp to the hour, "YYYY-MM-DDTHH" (UTC)
+    message_id: str
+    config_set: str | None
+    recipients: tuple[str, ...]
+    bounce_type: str | None = None
+    bounce_subtype: str | None = None
+    processing_ms: float | None = None
+    outgoing_ip: str | None = None
+    delay_type: str | None = None
+
+
+def _unwrap(obj: dict[str, Any]) -> dict[str, Any] | str:
+    message = obj.get("Message")
+    if isinstance(message, str) and "eventType" not in obj and "notificationType" not in obj:
+        try:
+            inner = json.loads(message)
+        except ValueError:
+            return "SNS Message is not valid JSON"
+        if not isinstance(inner, dict):
+            return "SNS Message is not a JSON object"
+        return inner
+    return obj
+
+
+def _first_tag(tags: Any, name: str) -> str | None:
+    if isinstance(tags, dict):
+        value = tags.get(name)
+        if isinstance(value, list) and value and isinstance(value[0], str):
+            return value[0]
+        if isinstance(value, str):
+            return value
+    return None
+
+
+def _emails(items: Any) -> tuple[str, ...] | None:
+    if not isinstance(items, list):
+        return None
+    out = []
+    for item in items:
+        address = item.get("emailAddress") if isinstance(item, dict) else item
+        if isinstance(address, str):
+            out.append(address)
+    return tuple(out)
+
+
+def parse_event(obj: Any) -> Event | str:
+    """An :class:`Event` from a decoded record, or a short reason it is unusable."""
+    if not isinstance(obj, dict):
+        return f"not a JSON object (a {type(obj).__name__})"
+    obj = _unwrap(obj)
+    if isinstance(obj, str):
+        return obj
+    raw_type = obj.get("eventType") or obj.get("notificationType")
+    if not isinstance(raw_type, str):
+        return "no eventType or notificationType"
+    kind = _TYPES.get(raw_type)
+    if kind is None:
+        return f"unknown event type {raw_type!r}"
+    mail = obj.get("mail")
+    if not isinstance(mail, dict):
+        return "no mail object"
+    ts = mail.get("timestamp")
+    if not (isinstance(ts, str) and len(ts) >= 13 and ts[4] == "-" and ts[7] == "-"
+            and ts[10] in "T " and ts[11:13].isdigit()):
+        return "mail.timestamp missing or not an ISO time"
+    destination = mail.get("destination")
+    if not isinstance(destination, list):
+        return "mail.destination missing"
+    detail = obj.get(kind[0].lower() + kind[1:]) if kind != "Rendering Failure" else None
+    recipients: tuple[str, ...] | None = tuple(d for d in destination if isinstance(d, str))
+    bounce_type = bounce_subtype = delay_type = None
+    processing_ms = None
+    if kind in _RECIPIENTS:
+        key, field = _RECIPIENTS[kind]
+        detail = obj.get(key)
+        if not isinstance(detail, dict):
+            return f"{kind} record without a {key} object"
+        recipients = _emails(detail.get(field))
+        if recipients is None:
+            return f"{kind} record without {key}.{field}"
+        if kind == "Bounce":
+            bounce_type = detail.get("bounceType")
+            if bounce_type not in ("Permanent", "Transient", "Undetermined"):
+                return "Bounce record without a known bounce.bounceType"
+            bounce_subtype = str(detail.get("bounceSubType") or "General")
+        elif kind == "DeliveryDelay":
+            delay_type = str(detail.get("delayType") or "Undetermined")
+    elif kind == "Delivery":
+        if not isinstance(detail, dict):
+            return "Delivery record without a delivery object"
+        delivered = _emails(detail.get("recipients"))
+        if delivered:
+            recipients = delivered
+        ms = detail.get("processingTimeMillis")
+        if isinstance(ms, (int, float)) and not isinstance(ms, bool) and ms >= 0:
+            processing_ms = float(ms)
+    message_id = mail.get("messageId")
+    tags = mail.get("tags")
+    return Event(kind, ts[:13], message_id if isinstance(message_id, str) else "",
+                 _first_tag(tags, "ses:configuration-set"), recipients or (),
+                 bounce_type, bounce_subtype, processing_ms,
+                 _first_tag(tags, "ses:outgoing-ip"), delay_type)

@@ -1,0 +1,42 @@
+"""Read SES export files into a :class:`~sessim.profile.aggregate.Profile`."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+from sessim.errors import InputError
+from sessim.profile.aggregate import Profile
+from sessim.profile.readers import BadInput, expand_paths, read_objects
+from sessim.profile.records import Event, parse_event
+
+
+def events_in(path: Path) -> Iterator[Event | BadInput]:
+    """Each usable event in one file, or a :class:`BadInput` saying where and why not."""
+    source = str(path)
+    for item in read_objects(path):
+        if isinstance(item, BadInput):
+            yield item
+            continue
+        line, obj = item
+        ev = parse_event(obj)
+        yield BadInput(source, line, ev) if isinstance(ev, str) else ev
+
+
+def scan(paths: Iterable[str | Path]) -> Profile:
+    """Stream every record of ``paths`` (files or folders) through one Profile.
+
+    Raises :class:`InputError` when a path is missing or no record is usable.
+    """
+    files = expand_paths(paths)
+    profile = Profile()
+    for path in files:
+        profile.files += 1
+        profile.add_all(events_in(path))
+    if not any(st.sent for st in profile.streams.values()):
+        shown = "".join(f"\n  {b}" for b in profile.bad_examples)
+        what = (f"{profile.records} usable record(s) but none sent or delivered mail"
+                if profile.records else "no usable SES event records")
+        raise InputError(f"{', '.join(map(str, files)) or 'no files'}: {what}"
+                         f" ({profile.bad} unusable){shown}")
+    return profile

@@ -65,25 +65,25 @@ class Event:
 
 def _unwrap(obj: dict[str, Any]) -> dict[str, Any] | str:
     message = obj.get("Message")
-    if isinstance(message, str) and "eventType" not in obj and "notificationType" not in obj:
-        try:
-            inner = json.loads(message)
-        except ValueError:
-            return "SNS Message is not valid JSON"
-        if not isinstance(inner, dict):
-            return "SNS Message is not a JSON object"
-        return inner
-    return obj
+    if not isinstance(message, str):
+        return "no eventType or notificationType"
+    try:
+        inner = json.loads(message)
+    except ValueError:
+        return "SNS Message is not valid JSON"
+    if not isinstance(inner, dict):
+        return "SNS Message is not a JSON object"
+    return inner
 
 
-def _first_tag(tags: Any, name: str) -> str | None:
-    if isinstance(tags, dict):
-        value = tags.get(name)
-        if isinstance(value, list) and value and isinstance(value[0], str):
-            return value[0]
-        if isinstance(value, str):
-            return value
-    return None
+def _tag(tags: Any, name: str) -> str | None:
+    try:
+        value = tags[name]
+    except (KeyError, TypeError):
+        return None
+    if isinstance(value, list):
+        value = value[0] if value else None
+    return value if isinstance(value, str) else None
 
 
 def _emails(items: Any) -> tuple[str, ...] | None:
@@ -97,60 +97,68 @@ def _emails(items: Any) -> tuple[str, ...] | None:
     return tuple(out)
 
 
+def _timestamp_ok(ts: Any) -> bool:
+    return (isinstance(ts, str) and len(ts) >= 13 and ts[4] == "-" and ts[7] == "-"
+            and ts[10] in "T " and ts[11:13].isdigit())
+
+
 def parse_event(obj: Any) -> Event | str:
     """An :class:`Event` from a decoded record, or a short reason it is unusable."""
-    if not isinstance(obj, dict):
+    try:
+        raw_type = obj.get("eventType") or obj.get("notificationType")
+    except AttributeError:
         return f"not a JSON object (a {type(obj).__name__})"
-    obj = _unwrap(obj)
-    if isinstance(obj, str):
-        return obj
-    raw_type = obj.get("eventType") or obj.get("notificationType")
-    if not isinstance(raw_type, str):
-        return "no eventType or notificationType"
-    kind = _TYPES.get(raw_type)
+    if raw_type is None:
+        obj = _unwrap(obj)
+        if isinstance(obj, str):
+            return obj
+        raw_type = obj.get("eventType") or obj.get("notificationType")
+    kind = _TYPES.get(raw_type) if isinstance(raw_type, str) else None
     if kind is None:
-        return f"unknown event type {raw_type!r}"
+        return ("no eventType or notificationType" if raw_type is None
+                else f"unknown event type {raw_type!r}")
     mail = obj.get("mail")
     if not isinstance(mail, dict):
         return "no mail object"
     ts = mail.get("timestamp")
-    if not (isinstance(ts, str) and len(ts) >= 13 and ts[4] == "-" and ts[7] == "-"
-            and ts[10] in "T " and ts[11:13].isdigit()):
+    if not _timestamp_ok(ts):
         return "mail.timestamp missing or not an ISO time"
     destination = mail.get("destination")
     if not isinstance(destination, list):
         return "mail.destination missing"
-    detail = obj.get(kind[0].lower() + kind[1:]) if kind != "Rendering Failure" else None
-    recipients: tuple[str, ...] | None = tuple(d for d in destination if isinstance(d, str))
-    bounce_type = bounce_subtype = delay_type = None
-    processing_ms = None
-    if kind in _RECIPIENTS:
-        key, field = _RECIPIENTS[kind]
-        detail = obj.get(key)
-        if not isinstance(detail, dict):
-            return f"{kind} record without a {key} object"
-        recipients = _emails(detail.get(field))
-        if recipients is None:
-            return f"{kind} record without {key}.{field}"
-        if kind == "Bounce":
-            bounce_type = detail.get("bounceType")
-            if bounce_type not in ("Permanent", "Transient", "Undetermined"):
-                return "Bounce record without a known bounce.bounceType"
-            bounce_subtype = str(detail.get("bounceSubType") or "General")
-        elif kind == "DeliveryDelay":
-            delay_type = str(detail.get("delayType") or "Undetermined")
-    elif kind == "Delivery":
+    tags = mail.get("tags")
+    config_set = _tag(tags, "ses:configuration-set")
+    message_id = mail.get("messageId")
+    if not isinstance(message_id, str):
+        message_id = ""
+    if kind == "Send" or kind == "Open":  # the common cheap cases
+        return Event(kind, ts[:13], message_id, config_set, tuple(destination))
+    if kind == "Delivery":
+        detail = obj.get("delivery")
         if not isinstance(detail, dict):
             return "Delivery record without a delivery object"
-        delivered = _emails(detail.get("recipients"))
-        if delivered:
-            recipients = delivered
+        recipients = _emails(detail.get("recipients")) or tuple(destination)
         ms = detail.get("processingTimeMillis")
-        if isinstance(ms, (int, float)) and not isinstance(ms, bool) and ms >= 0:
-            processing_ms = float(ms)
-    message_id = mail.get("messageId")
-    tags = mail.get("tags")
-    return Event(kind, ts[:13], message_id if isinstance(message_id, str) else "",
-                 _first_tag(tags, "ses:configuration-set"), recipients or (),
-                 bounce_type, bounce_subtype, processing_ms,
-                 _first_tag(tags, "ses:outgoing-ip"), delay_type)
+        if not (isinstance(ms, (int, float)) and not isinstance(ms, bool) and ms >= 0):
+            ms = None
+        return Event(kind, ts[:13], message_id, config_set, recipients, None, None,
+                     ms, _tag(tags, "ses:outgoing-ip"))
+    if kind not in _RECIPIENTS:
+        return Event(kind, ts[:13], message_id, config_set, tuple(destination))
+    key, field = _RECIPIENTS[kind]
+    detail = obj.get(key)
+    if not isinstance(detail, dict):
+        return f"{kind} record without a {key} object"
+    listed = _emails(detail.get(field))
+    if listed is None:
+        return f"{kind} record without {key}.{field}"
+    bounce_type = bounce_subtype = delay_type = None
+    if kind == "Bounce":
+        bounce_type = detail.get("bounceType")
+        if bounce_type not in ("Permanent", "Transient", "Undetermined"):
+            return "Bounce record without a known bounce.bounceType"
+        bounce_subtype = str(detail.get("bounceSubType") or "General")
+    elif kind == "DeliveryDelay":
+        delay_type = str(detail.get("delayType") or "Undetermined")
+    return Event(kind, ts[:13], message_id, config_set, listed, bounce_type, bounce_subtype,
+                 None, None, delay_type)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from sessim.errors import InputError
@@ -23,6 +25,19 @@ def events_in(path: Path) -> Iterator[Event | BadInput]:
         yield BadInput(source, line, ev) if isinstance(ev, str) else ev
 
 
+@contextmanager
+def _no_cyclic_gc() -> Iterator[None]:
+    """Pause the cyclic garbage collector: decoded records hold no cycles, and its
+    passes over millions of short-lived dicts cost about a fifth of the scan time."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def scan(paths: Iterable[str | Path]) -> Profile:
     """Stream every record of ``paths`` (files or folders) through one Profile.
 
@@ -30,13 +45,15 @@ def scan(paths: Iterable[str | Path]) -> Profile:
     """
     files = expand_paths(paths)
     profile = Profile()
-    for path in files:
-        profile.files += 1
-        profile.add_all(events_in(path))
+    with _no_cyclic_gc():
+        for path in files:
+            profile.files += 1
+            profile.add_all(events_in(path))
     if not any(st.sent for st in profile.streams.values()):
         shown = "".join(f"\n  {b}" for b in profile.bad_examples)
         what = (f"{profile.records} usable record(s) but none sent or delivered mail"
                 if profile.records else "no usable SES event records")
-        raise InputError(f"{', '.join(map(str, files)) or 'no files'}: {what}"
+        named = ", ".join(map(str, files[:3])) + (", ..." if len(files) > 3 else "")
+        raise InputError(f"{named or 'no files'}: {what}"
                          f" ({profile.bad} unusable){shown}")
     return profile

@@ -136,9 +136,9 @@ class Profile:
     max_examples: int = 5
 
     def stream(self, name: str | None) -> StreamStats:
-        key = name or DEFAULT_STREAM
-        st = self.streams.get(key)
+        st = self.streams.get(name or DEFAULT_STREAM)
         if st is None:
+            key = name or DEFAULT_STREAM
             st = self.streams[key] = StreamStats(key)
         return st
 
@@ -151,7 +151,7 @@ class Profile:
     def add(self, ev: Event) -> None:
         """Count one event."""
         self.records += 1
-        st = self.stream(ev.config_set)
+        st = self.streams.get(ev.config_set or DEFAULT_STREAM) or self.stream(ev.config_set)
         kind = ev.kind
         st.events[kind] += 1
         n = len(ev.recipients)

@@ -97,11 +97,6 @@ def _emails(items: Any) -> tuple[str, ...] | None:
     return tuple(out)
 
 
-def _timestamp_ok(ts: Any) -> bool:
-    return (isinstance(ts, str) and len(ts) >= 13 and ts[4] == "-" and ts[7] == "-"
-            and ts[10] in "T " and ts[11:13].isdigit())
-
-
 def parse_event(obj: Any) -> Event | str:
     """An :class:`Event` from a decoded record, or a short reason it is unusable."""
     try:
@@ -121,13 +116,19 @@ def parse_event(obj: Any) -> Event | str:
     if not isinstance(mail, dict):
         return "no mail object"
     ts = mail.get("timestamp")
-    if not _timestamp_ok(ts):
+    if not (type(ts) is str and len(ts) >= 13 and ts[4] == "-" and ts[7] == "-"
+            and ts[10] in "T " and ts[11:13].isdigit()):
         return "mail.timestamp missing or not an ISO time"
     destination = mail.get("destination")
     if not isinstance(destination, list):
         return "mail.destination missing"
     tags = mail.get("tags")
-    config_set = _tag(tags, "ses:configuration-set")
+    try:  # the common case inline: a list of one string
+        config_set = tags["ses:configuration-set"][0]
+    except (KeyError, TypeError, IndexError):
+        config_set = _tag(tags, "ses:configuration-set")
+    if type(config_set) is not str:
+        config_set = None
     message_id = mail.get("messageId")
     if not isinstance(message_id, str):
         message_id = ""

@@ -14,7 +14,8 @@ import argparse
 import gzip
 import json
 import os
-import resource
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -66,9 +67,13 @@ def main() -> None:
     wall = time.perf_counter() - t
     print(f"full pipeline (scan, derive, scenario, report) on jsonl: {wall:.2f} s,"
           f" {result.profile.records / wall:,.0f} records/s")
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"machine load average: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
-    print(f"peak RSS of this process: {peak:.0f} MB (includes building the export)")
+    code = ("import sys, resource; from sessim.profile.scan import scan; scan(sys.argv[1:]);"
+            " print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)")
+    for form in ("jsonl", "array"):
+        out = subprocess.run([sys.executable, "-c", code, str(paths[form])], check=True,
+                             capture_output=True, text=True).stdout.strip()
+        print(f"peak RSS of a process scanning the {form} file alone: {out} MB")
 
 
 if __name__ == "__main__":

@@ -68,8 +68,10 @@ def main() -> None:
     print(f"full pipeline (scan, derive, scenario, report) on jsonl: {wall:.2f} s,"
           f" {result.profile.records / wall:,.0f} records/s")
     print(f"machine load average: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
-    code = ("import sys, resource; from sessim.profile.scan import scan; scan(sys.argv[1:]);"
-            " print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)")
+    # VmHWM, not ru_maxrss: Linux carries ru_maxrss over from the parent through exec.
+    code = ("import sys; from sessim.profile.scan import scan; scan(sys.argv[1:]);"
+            " print(next(int(x.split()[1]) // 1024 for x in open('/proc/self/status')"
+            " if x.startswith('VmHWM')))")
     for form in ("jsonl", "array"):
         out = subprocess.run([sys.executable, "-c", code, str(paths[form])], check=True,
                              capture_output=True, text=True).stdout.strip()

@@ -1,0 +1,218 @@
+"""Helpers for exploring results in a notebook: replications with bands, and a
+recommendation in plain words.
+
+``replicate(scenario, seeds=3)`` runs the same scenario under several seeds;
+``summary_bands`` and ``daily_bands`` turn those runs into frames with a mean and
+a low/high band (quantiles over the seeds); ``plot_daily_bands`` draws one of
+those frames; ``recommend(summary)`` picks an option from a run's summary and
+says why, with the numbers it used.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+    from sessim.runner import Result
+    from sessim.scenario import Scenario
+
+SUMMARY_METRICS = ("inbox_rate", "spam_rate", "deferral_rate", "overflow_share",
+                   "days_to_warm", "p95_delay_s", "monthly_cost_usd")
+
+
+def replicate(scenario: Scenario, seeds: int | Iterable[int] = 3,
+              days: int | None = None) -> dict[int, Result]:
+    """Run ``scenario`` once per seed and return ``{seed: Result}``.
+
+    ``seeds`` is either a count (seeds ``scenario.seed``, ``scenario.seed + 1``, ...)
+    or the seeds themselves. ``days`` shortens (or lengthens) every run. The options
+    of one run share their traffic draws; different seeds draw new traffic and new
+    provider behaviour, so the spread over seeds is the run-to-run uncertainty.
+    """
+    from sessim.runner import simulate
+
+    if isinstance(seeds, int):
+        if seeds < 1:
+            raise ValueError(f"seeds must be at least 1, not {seeds}")
+        seeds = range(scenario.seed, scenario.seed + seeds)
+    seeds = list(seeds)
+    if len(set(seeds)) != len(seeds):
+        raise ValueError(f"seeds must be distinct: {seeds}")
+    return {int(seed): simulate(scenario, seed=int(seed), days=days) for seed in seeds}
+
+
+def summary_bands(runs: dict[int, Result], metrics: Sequence[str] = SUMMARY_METRICS,
+                  low: float = 0.1, high: float = 0.9) -> pd.DataFrame:
+    """One row per option x metric: ``mean``, ``low``, ``high`` quantiles over seeds.
+
+    ``runs`` is what :func:`replicate` returns. Missing values (``days_to_warm`` is
+    NaN when an option did not warm within the run) are left out of the statistics;
+    ``n`` counts the seeds that gave a value and ``runs`` all seeds, so ``n < runs``
+    for ``days_to_warm`` means some runs ended before the option was warm.
+    """
+    _check_quantiles(low, high)
+    frame = pd.concat([r.summary.assign(seed=s) for s, r in runs.items()], ignore_index=True)
+    unknown = [m for m in metrics if m not in frame.columns]
+    if unknown:
+        raise ValueError(f"unknown metric(s) {unknown}; summary has {list(frame.columns)}")
+    rows = []
+    for option, g in frame.groupby("option", sort=False):
+        for metric in metrics:
+            values = g[metric].astype(float).dropna()
+            rows.append({"option": option, "metric": metric, "mean": _stat(values, None),
+                         "low": _stat(values, low), "high": _stat(values, high),
+                         "n": len(values), "runs": len(g)})
+    return pd.DataFrame(rows)
+
+
+def daily_bands(runs: dict[int, Result], numerator: str, denominator: str | None = None,
+                low: float = 0.1, high: float = 0.9) -> pd.DataFrame:
+    """Per option and day, a daily total (or ratio of totals) with a band over seeds.
+
+    Columns are summed over providers first (see ``Result.totals``); with a
+    ``denominator`` the value is ``numerator / denominator`` (e.g. ``"deferred",
+    "attempts"`` for the deferred share, ``"spam", "sent"`` for the spam-folder
+    share). Returns columns ``option, day, mean, low, high``.
+    """
+    _check_quantiles(low, high)
+    parts = []
+    for seed, result in runs.items():
+        totals = result.totals()
+        for column in (numerator, denominator):
+            if column is not None and column not in totals.columns:
+                raise ValueError(f"unknown column {column!r}; daily totals have"
+                                 f" {list(totals.columns)}")
+        value = totals[numerator].astype(float)
+        if denominator is not None:
+            den = totals[denominator].astype(float)
+            value = value / den.where(den > 0)
+        parts.append(totals[["option", "day"]].assign(seed=seed, value=value))
+    frame = pd.concat(parts, ignore_index=True)
+    grouped = frame.groupby(["option", "day"], sort=False)["value"]
+    out = grouped.mean().rename("mean").to_frame()
+    out["low"] = grouped.quantile(low)
+    out["high"] = grouped.quantile(high)
+    return out.reset_index()
+
+
+def plot_daily_bands(frame: pd.DataFrame, title: str, ylabel: str = "") -> Figure:
+    """A matplotlib Figure of a :func:`daily_bands` frame: a line per option and its band."""
+    import matplotlib.pyplot as plt
+
+    from sessim import plots  # noqa: F401  (selects the non-interactive backend outside Jupyter)
+
+    fig, ax = plt.subplots(figsize=(7, 3.8))
+    for i, (option, g) in enumerate(frame.groupby("option", sort=False)):
+        ax.plot(g.day, g["mean"], color=f"C{i}", label=option)
+        ax.fill_between(g.day, g["low"], g["high"], color=f"C{i}", alpha=0.2, linewidth=0)
+    ax.set_title(title)
+    ax.set_xlabel("day")
+    ax.set_ylabel(ylabel)
+    ax.legend(fontsize=8)
+    return fig
+
+
+def recommend(summary: pd.DataFrame, inbox_tolerance: float = 0.005,
+              max_deferral_rate: float = 0.05) -> str:
+    """A plain-language recommendation computed from a run's summary.
+
+    Rules, in order: an option whose account reached "Under review" or worse, or
+    whose deferral rate is above ``max_deferral_rate``, is ruled out (unless all
+    are). Among the rest, the options whose inbox rate is within ``inbox_tolerance``
+    (absolute, default half a percentage point) of the best are "as good", and the
+    cheapest of those (by monthly cost) is recommended. The sentence gives the
+    numbers it used, names the runner-up and what it would change, and says when a
+    dedicated pool was still warming (not warm, or mail overflowed to shared IPs).
+    """
+    need = {"option", "inbox_rate", "spam_rate", "deferral_rate", "monthly_cost_usd"}
+    missing = need - set(summary.columns)
+    if missing:
+        raise ValueError(f"summary lacks column(s) {sorted(missing)}")
+    if summary.empty:
+        raise ValueError("summary has no options")
+    s = summary.reset_index(drop=True)
+    status = s.get("worst_account_status", pd.Series("Healthy", index=s.index))
+    ok = (status == "Healthy") & (s.deferral_rate <= max_deferral_rate)
+    candidates = s[ok] if ok.any() else s
+    best_inbox = candidates.inbox_rate.max()
+    as_good = candidates[candidates.inbox_rate >= best_inbox - inbox_tolerance]
+    pick = as_good.loc[as_good.monthly_cost_usd.idxmin()]
+
+    text = [f"Choose {pick.option!r}: {_pct(pick.inbox_rate)} of mail reached the inbox,"
+            f" {_pct(pick.spam_rate)} went to spam, {_pct(pick.deferral_rate)} of attempts"
+            f" were deferred, at about ${pick.monthly_cost_usd:,.0f} a month."]
+    others = s[s.option != pick.option]
+    if not others.empty:
+        rival = others.loc[others.inbox_rate.idxmax()]
+        gap = rival.inbox_rate - pick.inbox_rate
+        dcost = rival.monthly_cost_usd - pick.monthly_cost_usd
+        if gap > 0 and not ok[rival.name]:
+            text.append(f"{rival.option!r} inboxed {_pp(gap)} more but was ruled out.")
+        elif gap > 0:
+            text.append(f"{rival.option!r} inboxed {_pp(gap)} more but costs"
+                        f" ${dcost:,.0f} a month more, within the"
+                        f" {_pp(inbox_tolerance)} tolerance.")
+        else:
+            text.append(f"The next best, {rival.option!r}, inboxed {_pp(-gap)} less"
+                        f" at ${rival.monthly_cost_usd:,.0f} a month.")
+    ruled_out = s[~ok]
+    if ok.any() and not ruled_out.empty:
+        reasons = [f"{r.option!r} ({_why_out(r, max_deferral_rate)})"
+                   for r in ruled_out.itertuples()]
+        text.append("Ruled out: " + ", ".join(reasons) + ".")
+    elif not ok.any():
+        text.append("Caution: every option had a deferral rate above"
+                    f" {_pct(max_deferral_rate)} or an account status worse than Healthy.")
+    text.extend(_warming_notes(s))
+    return " ".join(text)
+
+
+# ---------------------------------------------------------------- helpers
+def _check_quantiles(low: float, high: float) -> None:
+    if not 0.0 <= low <= high <= 1.0:
+        raise ValueError(f"need 0 <= low <= high <= 1, got low={low}, high={high}")
+
+
+def _stat(values: pd.Series, q: float | None) -> float:
+    if values.empty:
+        return math.nan
+    return float(values.mean() if q is None else np.quantile(values, q))
+
+
+def _pct(x: float) -> str:
+    return f"{100 * x:.2f}%"
+
+
+def _pp(x: float) -> str:
+    return f"{100 * x:.2f} percentage points"
+
+
+def _why_out(row, max_deferral_rate: float) -> str:
+    status = getattr(row, "worst_account_status", "Healthy")
+    if status != "Healthy":
+        return f"account reached {status}"
+    return f"{_pct(row.deferral_rate)} deferred, above {_pct(max_deferral_rate)}"
+
+
+def _warming_notes(s: pd.DataFrame) -> list[str]:
+    notes = []
+    if "pool" not in s.columns:
+        return notes
+    for row in s[s.pool != "shared"].itertuples():
+        warm = getattr(row, "days_to_warm", math.nan)
+        overflow = getattr(row, "overflow_share", 0.0)
+        if warm is None or (isinstance(warm, float) and math.isnan(warm)):
+            notes.append(f"{row.option!r} was not warm by the end of the run"
+                         f" ({_pct(overflow)} of its mail went out on shared IPs);"
+                         " run longer to judge it warm.")
+        elif overflow >= 0.1:
+            notes.append(f"{row.option!r} sent {_pct(overflow)} of its mail on shared IPs"
+                         f" while warming (warm after {int(warm)} days).")
+    return notes

@@ -123,13 +123,14 @@ def recommend(summary: pd.DataFrame, inbox_tolerance: float = 0.005,
               max_deferral_rate: float = 0.05) -> str:
     """A plain-language recommendation computed from a run's summary.
 
-    Rules, in order: an option whose account reached "Under review" or worse, or
-    whose deferral rate is above ``max_deferral_rate``, is ruled out (unless all
-    are). Among the rest, the options whose inbox rate is within ``inbox_tolerance``
-    (absolute, default half a percentage point) of the best are "as good", and the
-    cheapest of those (by monthly cost) is recommended. The sentence gives the
-    numbers it used, names the runner-up and what it would change, and says when a
-    dedicated pool was still warming (not warm, or mail overflowed to shared IPs).
+    Rules, in order: an option whose account reached "Under review" or worse is
+    ruled out (unless all did). Among the rest, the options whose inbox rate is
+    within ``inbox_tolerance`` (absolute, default half a percentage point) of the
+    best are "as good"; of those, the ones that deferred at most
+    ``max_deferral_rate`` of their attempts are preferred, and the cheapest (by
+    monthly cost) is recommended. The sentence gives the numbers it used, names
+    the runner-up and what it would change, and says when a dedicated pool was
+    still warming (not warm, or much of its mail overflowed to shared IPs).
     """
     need = {"option", "inbox_rate", "spam_rate", "deferral_rate", "monthly_cost_usd"}
     missing = need - set(summary.columns)
@@ -139,11 +140,13 @@ def recommend(summary: pd.DataFrame, inbox_tolerance: float = 0.005,
         raise ValueError("summary has no options")
     s = summary.reset_index(drop=True)
     status = s.get("worst_account_status", pd.Series("Healthy", index=s.index))
-    ok = (status == "Healthy") & (s.deferral_rate <= max_deferral_rate)
-    candidates = s[ok] if ok.any() else s
+    healthy = status == "Healthy"
+    candidates = s[healthy] if healthy.any() else s
     best_inbox = candidates.inbox_rate.max()
     as_good = candidates[candidates.inbox_rate >= best_inbox - inbox_tolerance]
-    pick = as_good.loc[as_good.monthly_cost_usd.idxmin()]
+    smooth = as_good[as_good.deferral_rate <= max_deferral_rate]
+    pick = (smooth if not smooth.empty else as_good)
+    pick = pick.loc[pick.monthly_cost_usd.idxmin()]
 
     text = [f"Choose {pick.option!r}: {_pct(pick.inbox_rate)} of mail reached the inbox,"
             f" {_pct(pick.spam_rate)} went to spam, {_pct(pick.deferral_rate)} of attempts"
@@ -153,23 +156,33 @@ def recommend(summary: pd.DataFrame, inbox_tolerance: float = 0.005,
         rival = others.loc[others.inbox_rate.idxmax()]
         gap = rival.inbox_rate - pick.inbox_rate
         dcost = rival.monthly_cost_usd - pick.monthly_cost_usd
-        if gap > 0 and not ok[rival.name]:
-            text.append(f"{rival.option!r} inboxed {_pp(gap)} more but was ruled out.")
+        more = "more" if dcost >= 0 else "less"
+        if not healthy[rival.name] and healthy.any():
+            text.append(f"{rival.option!r} inboxed {_pp(gap)} more but its account"
+                        f" reached {status[rival.name]}.")
+        elif gap > 0 and rival.deferral_rate > max_deferral_rate >= pick.deferral_rate:
+            text.append(f"{rival.option!r} inboxed {_pp(gap)} more but deferred"
+                        f" {_pct(rival.deferral_rate)} of attempts (over"
+                        f" {_pct(max_deferral_rate)}), at ${abs(dcost):,.0f} a month {more}.")
+        elif abs(gap) < 5e-5:
+            text.append(f"{rival.option!r} inboxed the same (within 0.01 percentage points)"
+                        f" at ${abs(dcost):,.0f} a month {more}.")
         elif gap > 0:
-            text.append(f"{rival.option!r} inboxed {_pp(gap)} more but costs"
-                        f" ${dcost:,.0f} a month more, within the"
-                        f" {_pp(inbox_tolerance)} tolerance.")
+            text.append(f"{rival.option!r} inboxed {_pp(gap)} more, within the"
+                        f" {_pp(inbox_tolerance)} tolerance, at ${abs(dcost):,.0f} a month"
+                        f" {more}.")
         else:
             text.append(f"The next best, {rival.option!r}, inboxed {_pp(-gap)} less"
                         f" at ${rival.monthly_cost_usd:,.0f} a month.")
-    ruled_out = s[~ok]
-    if ok.any() and not ruled_out.empty:
-        reasons = [f"{r.option!r} ({_why_out(r, max_deferral_rate)})"
-                   for r in ruled_out.itertuples()]
-        text.append("Ruled out: " + ", ".join(reasons) + ".")
-    elif not ok.any():
-        text.append("Caution: every option had a deferral rate above"
-                    f" {_pct(max_deferral_rate)} or an account status worse than Healthy.")
+    if healthy.any() and not healthy.all():
+        text.append("Ruled out, the SES account reached review or pause: "
+                    + ", ".join(f"{r.option!r} ({status[i]})"
+                                for i, r in s[~healthy].iterrows()) + ".")
+    elif not healthy.any():
+        text.append("Caution: with every option the SES account reached review or pause.")
+    if pick.deferral_rate > max_deferral_rate:
+        text.append(f"Caution: it deferred over {_pct(max_deferral_rate)} of attempts, so"
+                    " mail was delayed.")
     text.extend(_warming_notes(s))
     return " ".join(text)
 
@@ -192,13 +205,6 @@ def _pct(x: float) -> str:
 
 def _pp(x: float) -> str:
     return f"{100 * x:.2f} percentage points"
-
-
-def _why_out(row, max_deferral_rate: float) -> str:
-    status = getattr(row, "worst_account_status", "Healthy")
-    if status != "Healthy":
-        return f"account reached {status}"
-    return f"{_pct(row.deferral_rate)} deferred, above {_pct(max_deferral_rate)}"
 
 
 def _warming_notes(s: pd.DataFrame) -> list[str]:

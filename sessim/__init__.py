@@ -26,7 +26,7 @@ _API = {
     "Scenario": "sessim.scenario", "load_scenario": "sessim.scenario",
     "replicate": "sessim.explore", "summary_bands": "sessim.explore",
     "daily_bands": "sessim.explore", "plot_daily_bands": "sessim.explore",
-    "recommend": "sessim.explore",
+    "recommend": "sessim.explore", "mean_summary": "sessim.explore",
 }
 __all__ = [*_API, "__version__"]
 

@@ -5,7 +5,8 @@ recommendation in plain words.
 ``summary_bands`` and ``daily_bands`` turn those runs into frames with a mean and
 a low/high band (quantiles over the seeds); ``plot_daily_bands`` draws one of
 those frames; ``recommend(summary)`` picks an option from a run's summary and
-says why, with the numbers it used.
+says why, with the numbers it used; ``mean_summary`` averages replications into
+one summary for it.
 """
 
 from __future__ import annotations
@@ -70,6 +71,24 @@ def summary_bands(runs: dict[int, Result], metrics: Sequence[str] = SUMMARY_METR
                          "low": _stat(values, low), "high": _stat(values, high),
                          "n": len(values), "runs": len(g)})
     return pd.DataFrame(rows)
+
+
+def mean_summary(runs: dict[int, Result]) -> pd.DataFrame:
+    """One summary row per option, averaged over the seeds of :func:`replicate`.
+
+    Numbers are means over seeds (``days_to_warm`` over the runs that warmed); text
+    columns keep their first value, except ``worst_account_status``, which is the
+    worst reached in any run. The result can be passed to :func:`recommend`.
+    """
+    frame = pd.concat([r.summary for r in runs.values()], ignore_index=True)
+    grouped = frame.groupby("option", sort=False)
+    out = grouped.mean(numeric_only=True)
+    for column in frame.columns.drop("option"):
+        if column not in out.columns:
+            out[column] = grouped[column].first()
+    if "worst_account_status" in frame.columns:
+        out["worst_account_status"] = grouped["worst_account_status"].agg(_worst_status)
+    return out.reset_index()[list(frame.columns)]
 
 
 def daily_bands(runs: dict[int, Result], numerator: str, denominator: str | None = None,
@@ -188,6 +207,15 @@ def recommend(summary: pd.DataFrame, inbox_tolerance: float = 0.005,
 
 
 # ---------------------------------------------------------------- helpers
+def _worst_status(values: pd.Series) -> str:
+    from sessim.runner import STATUS_ORDER
+
+    known = [v for v in values if v in STATUS_ORDER]
+    if not known:
+        return str(values.iloc[0])
+    return max(known, key=STATUS_ORDER.index)
+
+
 def _check_quantiles(low: float, high: float) -> None:
     if not 0.0 <= low <= high <= 1.0:
         raise ValueError(f"need 0 <= low <= high <= 1, got low={low}, high={high}")

@@ -134,3 +134,16 @@ def test_recommend_says_when_two_options_inbox_the_same():
     text = sessim.recommend(summary(inbox_rate=[0.99, 0.99, 0.95]))
     assert "'dedicated' inboxed the same (within 0.01 percentage points) at $100 a month more" \
         in text
+
+
+def test_mean_summary_averages_seeds_and_keeps_the_worst_status(runs):
+    """mean_summary has one row per option, the seed mean, and the worst account status."""
+    mean = sessim.mean_summary(runs)
+    assert list(mean.option) == ["shared", "cold"]
+    assert list(mean.columns) == list(runs[1].summary.columns)
+    expected = sum(r.summary.inbox_rate[0] for r in runs.values()) / 3
+    assert mean.inbox_rate[0] == pytest.approx(expected)
+    statuses = {s: r.summary.assign(worst_account_status="Healthy") for s, r in runs.items()}
+    statuses[2].loc[1, "worst_account_status"] = "Under review"
+    fake = {s: type("R", (), {"summary": frame})() for s, frame in statuses.items()}
+    assert list(sessim.mean_summary(fake).worst_account_status) == ["Healthy", "Under review"]

@@ -167,7 +167,13 @@ def recommend(summary: pd.DataFrame, inbox_tolerance: float = 0.005,
     pick = (smooth if not smooth.empty else as_good)
     pick = pick.loc[pick.monthly_cost_usd.idxmin()]
 
-    text = [f"Choose {pick.option!r}: {_pct(pick.inbox_rate)} of mail reached the inbox,"
+    text = []
+    if not healthy.any():
+        text.append("No option kept the SES account healthy (worst status:"
+                    f" {_worst_status(status)}){_peaks(s)}; clean the list before choosing"
+                    " IPs, since every IP option sends from the same account.")
+    lead = "Of these, the least bad is" if not healthy.any() else "Choose"
+    text += [f"{lead} {pick.option!r}: {_pct(pick.inbox_rate)} of mail reached the inbox,"
             f" {_pct(pick.spam_rate)} went to spam, {_pct(pick.deferral_rate)} of attempts"
             f" were deferred, at about ${pick.monthly_cost_usd:,.0f} a month."]
     others = s[s.option != pick.option]
@@ -197,8 +203,6 @@ def recommend(summary: pd.DataFrame, inbox_tolerance: float = 0.005,
         text.append("Ruled out, the SES account reached review or pause: "
                     + ", ".join(f"{r.option!r} ({status[i]})"
                                 for i, r in s[~healthy].iterrows()) + ".")
-    elif not healthy.any():
-        text.append("Caution: with every option the SES account reached review or pause.")
     if pick.deferral_rate > max_deferral_rate:
         text.append(f"Caution: it deferred over {_pct(max_deferral_rate)} of attempts, so"
                     " mail was delayed.")
@@ -214,6 +218,13 @@ def _worst_status(values: pd.Series) -> str:
     if not known:
         return str(values.iloc[0])
     return max(known, key=STATUS_ORDER.index)
+
+
+def _peaks(s: pd.DataFrame) -> str:
+    if not {"peak_bounce_rate", "peak_complaint_rate"} <= set(s.columns):
+        return ""
+    return (f"; peak bounce rate {_pct(s.peak_bounce_rate.max())} (SES reviews at 5%),"
+            f" peak complaint rate {_pct(s.peak_complaint_rate.max())} (SES reviews at 0.1%)")
 
 
 def _check_quantiles(low: float, high: float) -> None:

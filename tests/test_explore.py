@@ -147,3 +147,14 @@ def test_mean_summary_averages_seeds_and_keeps_the_worst_status(runs):
     statuses[2].loc[1, "worst_account_status"] = "Under review"
     fake = {s: type("R", (), {"summary": frame})() for s, frame in statuses.items()}
     assert list(sessim.mean_summary(fake).worst_account_status) == ["Healthy", "Under review"]
+
+
+def test_recommend_says_to_clean_the_list_when_every_option_hurts_the_account():
+    """When no option keeps the account healthy, the advice is about the list, not IPs."""
+    text = sessim.recommend(summary(
+        worst_account_status=["Under review", "Sending paused", "Under review"],
+        peak_bounce_rate=[0.06, 0.07, 0.05], peak_complaint_rate=[0.002, 0.001, 0.001]))
+    assert text.startswith("No option kept the SES account healthy (worst status: Sending"
+                           " paused); peak bounce rate 7.00% (SES reviews at 5%)")
+    assert "clean the list before choosing IPs" in text
+    assert "Of these, the least bad is 'shared'" in text

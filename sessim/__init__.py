@@ -10,6 +10,9 @@ The notebook API::
     result.save("results/my-run")
     bigger = scenario.with_changes({"sender.streams.marketing.daily_volume": 3e6})
     sessim.compare({"base": result, "bigger": sessim.simulate(bigger)})
+    sessim.recommend(result.summary)          # the choice, in words, from the numbers
+    runs = sessim.replicate(scenario, seeds=3, days=30)
+    sessim.summary_bands(runs)                # mean and 10-90% band over seeds
 """
 
 __version__ = "0.1.0"
@@ -21,6 +24,9 @@ _API = {
     "PeerError": "sessim.errors", "SessimError": "sessim.errors",
     "Result": "sessim.runner", "simulate": "sessim.runner", "compare": "sessim.runner",
     "Scenario": "sessim.scenario", "load_scenario": "sessim.scenario",
+    "replicate": "sessim.explore", "summary_bands": "sessim.explore",
+    "daily_bands": "sessim.explore", "plot_daily_bands": "sessim.explore",
+    "recommend": "sessim.explore", "mean_summary": "sessim.explore",
 }
 __all__ = [*_API, "__version__"]
 

@@ -137,9 +137,9 @@ class SimTransport:
             self.complain(attempts[i].batch.stream, int(complaints[i]))
         self.record(PROVIDER_SIDE, np.stack([inbox, accepted - inbox, complaints, opens,
                                              traps]) @ to_provider)
-        return [self._outcomes(i, int(p[i]), qualities[i], n[i], escalated[i], rejected[i],
-                               blocked[i], accepted[i], unknown[i], full[i], deferred[i])
-                for i in range(k)]
+        return self._outcomes(p.tolist(), n.tolist(), escalated.tolist(), qualities,
+                              np.stack([accepted, rejected, blocked, unknown, full,
+                                        deferred]).T.tolist())
 
     def _admit(self, g: np.ndarray, p: np.ndarray, rest: np.ndarray) -> np.ndarray:
         """Admit up to each (group, provider)'s remaining capacity, first come first served."""
@@ -153,15 +153,26 @@ class SimTransport:
         mb.used = np.maximum(mb.capacity, mb.used) - left  # what remains is what was not used
         return admitted
 
-    def _outcomes(self, i: int, p: int, quality: Quality, n: int, escalated: bool,
-                  rejected: int, blocked: int, accepted: int, unknown: int, full: int,
-                  deferred: int) -> list[Outcome]:
-        replies = self.replies[p]
-        if escalated:
-            return [Outcome(int(n), replies["ignored_deferrals"])]
-        out = [Outcome(int(accepted), OK), Outcome(int(rejected), replies["bulk_policy"]),
-               Outcome(int(blocked), replies["block"]),
-               Outcome(int(unknown), replies["unknown_user"]),
-               Outcome(int(full), replies["mailbox_full"], _full_mailboxes(quality)),
-               Outcome(int(deferred), replies["throttle"])]
-        return [o for o in out if o.count]
+    def _outcomes(self, providers: list[int], counts: list[int], escalated: list[bool],
+                  qualities: list[Quality], split: list[list[int]]) -> list[list[Outcome]]:
+        """Outcome lists per attempt, from plain Python numbers (only non-empty ones)."""
+        result = []
+        for p, n, esc, quality, (ok, rejected, blocked, unknown, full, deferred) in zip(
+                providers, counts, escalated, qualities, split):
+            replies = self.replies[p]
+            if esc:
+                result.append([Outcome(n, replies["ignored_deferrals"])])
+                continue
+            out = [Outcome(ok, OK)] if ok else []
+            if rejected:
+                out.append(Outcome(rejected, replies["bulk_policy"]))
+            if blocked:
+                out.append(Outcome(blocked, replies["block"]))
+            if unknown:
+                out.append(Outcome(unknown, replies["unknown_user"]))
+            if full:
+                out.append(Outcome(full, replies["mailbox_full"], _full_mailboxes(quality)))
+            if deferred:
+                out.append(Outcome(deferred, replies["throttle"]))
+            result.append(out)
+        return result

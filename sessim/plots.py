@@ -13,6 +13,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+import pandas as pd  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
 if TYPE_CHECKING:
@@ -40,56 +41,45 @@ def reputation(result: Result) -> Figure:
     return fig
 
 
-def _per_option_line(result: Result, column: str, num: str, den: str, title: str,
-                     ylabel: str) -> Figure:
-    totals = result.totals()
-    fig, ax = plt.subplots(figsize=(7, 3.8))
-    for option, g in totals.groupby("option", sort=False):
-        ax.plot(g.day, g[num] / g[den].where(g[den] > 0), label=option)
-    ax.set_title(title)
-    ax.set_xlabel("day")
-    ax.set_ylabel(ylabel)
-    ax.legend(fontsize=8)
+def _per_day(result: Result) -> pd.DataFrame:
+    """Per option and day: the counts summed over providers, the lowest warm-up %."""
+    per_day = result.totals()
+    per_day["warmup"] = result.daily.groupby(["option", "day"], sort=False).warmup_pct.min(
+        ).to_numpy()
+    return per_day
+
+
+def _panels(result: Result, panels: list[tuple[str, str | None, str]]) -> Figure:
+    """One panel per (numerator, denominator or None, title), a line per option."""
+    per_day = _per_day(result)
+    fig, axes = plt.subplots(1, len(panels), figsize=(5.5 * len(panels), 3.8), squeeze=False)
+    for ax, (num, den, title) in zip(axes[0], panels):
+        for option, g in per_day.groupby("option", sort=False):
+            y = g[num] if den is None else g[num] / g[den].where(g[den] > 0)
+            ax.plot(g.day, y, label=option)
+        ax.set_title(title)
+        ax.set_xlabel("day")
+    axes[0][0].legend(fontsize=8)
     return fig
 
 
 def inbox_spam(result: Result) -> Figure:
-    """Daily inbox and spam-folder share of sent mail, per option."""
-    totals = result.totals()
-    fig, (a, b) = plt.subplots(1, 2, figsize=(11, 3.8))
-    for option, g in totals.groupby("option", sort=False):
-        sent = g.sent.where(g.sent > 0)
-        a.plot(g.day, g.inbox / sent, label=option)
-        b.plot(g.day, g.spam / sent, label=option)
-    a.set_title("Inbox share of sent")
-    b.set_title("Spam-folder share of sent")
-    for ax in (a, b):
-        ax.set_xlabel("day")
-    a.legend(fontsize=8)
-    return fig
+    """Daily inbox placement (inbox share of delivered mail) and spam-folder share, per
+    option. Delivered, not sent: deferred mail delivered on a later day would push a
+    share of sent over 1."""
+    return _panels(result, [("inbox", "accepted", "Inbox share of delivered mail"),
+                            ("spam", "accepted", "Spam-folder share of delivered mail")])
 
 
 def deferrals(result: Result) -> Figure:
     """Daily share of delivery attempts deferred (4xx), per option."""
-    return _per_option_line(result, "deferred", "deferred", "attempts",
-                            "Deferred share of attempts", "deferred / attempts")
+    return _panels(result, [("deferred", "attempts", "Deferred share of attempts (4xx)")])
 
 
 def warmup(result: Result) -> Figure:
     """Warm-up percentage (lowest over providers) and overflow to shared, per option."""
-    fig, (a, b) = plt.subplots(1, 2, figsize=(11, 3.8))
-    per_day = result.daily.groupby(["option", "day"], sort=False).agg(
-        warmup=("warmup_pct", "min"), overflow=("overflow", "sum"),
-        sent=("sent", "sum")).reset_index()
-    for option, g in per_day.groupby("option", sort=False):
-        a.plot(g.day, g.warmup, label=option)
-        b.plot(g.day, g.overflow / g.sent.where(g.sent > 0), label=option)
-    a.set_title("Warm-up % (lowest provider)")
-    b.set_title("Share of sent overflowed to shared IPs")
-    for ax in (a, b):
-        ax.set_xlabel("day")
-    a.legend(fontsize=8)
-    return fig
+    return _panels(result, [("warmup", None, "Warm-up % (lowest provider)"),
+                            ("overflow", "sent", "Share of sent overflowed to shared IPs")])
 
 
 def cumulative_cost(result: Result) -> Figure:

@@ -135,6 +135,14 @@ class Engine:
         """Accept mail for sending; it is considered at the next :meth:`poll`."""
         self._queue(_Pending(now, batch, batch.count, None, 0, now, False))
 
+    def restore(self, batch: Batch, due: float, attempts: int, first_submitted: float,
+                pool: str | None = None, accepted: bool | None = None) -> None:
+        """Re-queue mail read back from durable state after a restart: due at ``due``,
+        with ``attempts`` already made since ``first_submitted``. ``accepted`` (default:
+        any attempt made) means the account already took it: no second Sent."""
+        self._queue(_Pending(due, batch, batch.count, pool, attempts, first_submitted,
+                             attempts > 0 if accepted is None else accepted))
+
     def on_outcomes(self, now: float, attempt: Attempt, outcomes: Sequence[Outcome]) -> None:
         """Feed back what the receiving side answered for each message of an attempt."""
         total = sum(o.count for o in outcomes)

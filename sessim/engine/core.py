@@ -181,10 +181,12 @@ class Engine:
         self.suppression.add(stream, "COMPLAINT", count, recipient)
 
     # ------------------------------------------------------------ outputs
-    def poll(self, now: float) -> list[Attempt]:
-        """The attempts to make now; everything not sendable yet stays queued."""
+    def poll(self, now: float, limit: int | None = None) -> list[Attempt]:
+        """The attempts to make now; everything not sendable yet stays queued.
+        ``limit``: consider at most that many queue entries (a caller with a fixed
+        number of connections takes only what it can send now)."""
         due: list[_Pending] = []
-        while self._heap and self._heap[0][0] <= now:
+        while self._heap and self._heap[0][0] <= now and (limit is None or len(due) < limit):
             _, _, item = heapq.heappop(self._heap)
             self._slots.pop(self._slot_key(item), None)
             due.append(item)

@@ -131,7 +131,8 @@ class SendJob:
                  sign: Callable[[bytes], bytes] | None = None,
                  clock: Callable[[], float] = time.time,
                  progress: Callable[[Progress], None] | None = None,
-                 engine: Engine | None = None, flush_s: float = 0.2) -> None:
+                 engine: Engine | None = None, flush_s: float = 0.2,
+                 max_inflight: int | None = None) -> None:
         self.s, self.sending, self.template, self.job = scenario, sending, template, job
         self.state, self.log, self.send, self.sign = state, log, send, sign
         self.clock, self.on_progress, self.flush_s = clock, progress, flush_s
@@ -143,6 +144,7 @@ class SendJob:
         self.domain = sending.envelope_from.rsplit("@", 1)[-1]
         self.failure: RelayUnavailable | None = None
         self._warmup: Counter = Counter()
+        self.max_inflight = max_inflight or sending.relay.connections
 
     # ------------------------------------------------------------ set-up
     def restore(self) -> int:
@@ -178,8 +180,10 @@ class SendJob:
         last_flush = last_progress = self.clock()
         while True:
             now = self.clock()
-            if self.failure is None:
-                for attempt in engine.poll(now):
+            # Poll only with a connection free, so an attempt is taken from the rate
+            # bucket when it can go out (the relay sees the engine's pace).
+            if self.failure is None and len(inflight) < self.max_inflight:
+                for attempt in engine.poll(now, self.max_inflight - len(inflight)):
                     self._count_attempt(attempt, now)
                     inflight.add(asyncio.create_task(self._attempt(attempt)))
             if now - last_flush >= self.flush_s or not inflight:
@@ -192,6 +196,8 @@ class SendJob:
                 break
             wake = engine.next_wakeup()
             wait = 1.0 if wake is None or self.failure else min(1.0, max(0.0, wake - now))
+            if len(inflight) >= self.max_inflight:
+                wait = 1.0
             if inflight:
                 done, inflight = await asyncio.wait(inflight, timeout=wait,
                                                     return_when=asyncio.FIRST_COMPLETED)

@@ -159,7 +159,9 @@ sender:
 account: {{daily_quota: 50000, max_send_rate_per_s: 14}}
 options:
   - name: dedicated
-    pool: {{type: dedicated-standard, ip_count: 1, warmup: {{steps: [{{day: 1, daily_per_ip: {cap}}}]}}}}
+    pool:
+      type: dedicated-standard
+      warmup: {{steps: [{{day: 1, daily_per_ip: {cap}}}]}}
 sending:
   relay: {relay}
   envelope_from: bounces@sender.example.com

@@ -131,11 +131,10 @@ class SendJob:
                  sign: Callable[[bytes], bytes] | None = None,
                  clock: Callable[[], float] = time.time,
                  progress: Callable[[Progress], None] | None = None,
-                 engine: Engine | None = None, flush_s: float = 0.2,
-                 max_inflight: int | None = None) -> None:
+                 engine: Engine | None = None, max_inflight: int | None = None) -> None:
         self.s, self.sending, self.template, self.job = scenario, sending, template, job
         self.state, self.log, self.send, self.sign = state, log, send, sign
-        self.clock, self.on_progress, self.flush_s = clock, progress, flush_s
+        self.clock, self.on_progress = clock, progress
         self.engine = engine or build_engine(scenario, sending, clock())
         self.rows: dict[int, Row] = {}
         self.progress = Progress(started=clock())
@@ -177,7 +176,7 @@ class SendJob:
         committing everything finished) if the relay cannot be used."""
         engine = self.engine
         inflight: set[asyncio.Task] = set()
-        last_flush = last_progress = self.clock()
+        last_progress = self.clock()
         while True:
             now = self.clock()
             # Poll only with a connection free, so an attempt is taken from the rate
@@ -186,9 +185,7 @@ class SendJob:
                 for attempt in engine.poll(now, self.max_inflight - len(inflight)):
                     self._count_attempt(attempt, now)
                     inflight.add(asyncio.create_task(self._attempt(attempt)))
-            if now - last_flush >= self.flush_s or not inflight:
-                self._flush(now)
-                last_flush = now
+            self._flush()
             if self.on_progress and now - last_progress >= 1.0:
                 self.on_progress(self.progress)
                 last_progress = now
@@ -205,9 +202,12 @@ class SendJob:
                     attempt, reply = task.result()
                     if reply is not None:
                         engine.on_outcomes(self.clock(), attempt, [Outcome(1, reply)])
+                # Commit outcomes before anything new goes out: after a crash, only
+                # the attempts on the wire can be sent again.
+                self._flush()
             elif wait > 0:
                 await asyncio.sleep(wait)
-        self._flush(self.clock())
+        self._flush()
         if self.on_progress:
             self.on_progress(self.progress)
         if self.failure is not None:
@@ -243,7 +243,7 @@ class SendJob:
             self._warmup[attempt.batch.provider, int(now // 3600)] += attempt.count
 
     # ------------------------------------------------------------ durable results
-    def _flush(self, now: float) -> None:
+    def _flush(self) -> None:
         events = self.engine.drain_events()
         if not events and not self._warmup:
             return

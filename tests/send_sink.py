@@ -28,7 +28,7 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, AuthResult
 
 REPLIES = {
-    "421": "421-4.7.28 Our system has detected an unusual rate of unsolicited mail originating"
+    "421": "421 4.7.28 Our system has detected an unusual rate of unsolicited mail originating"
            " from your IP address. To protect our users from spam, mail sent from your IP"
            " address has been temporarily rate limited.",
     "451": "451 4.3.0 Mail server temporarily rejected message",

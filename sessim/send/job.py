@@ -267,6 +267,10 @@ class SendJob:
 
     def _record(self, event: EngineEvent) -> None:
         st, log, p, mta = self.state, self.log, self.progress, self.sending.reporting_mta
+        batch = event.attempt.batch if hasattr(event, "attempt") else getattr(
+            event, "batch", None)
+        if batch is None or not isinstance(batch.payload, Message):
+            return  # not this job's mail (e.g. simulated cohorts of a shared engine)
         if isinstance(event, Sent):
             msg: Message = event.batch.payload
             st.accepted(msg.row_id, event.time)

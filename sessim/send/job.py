@@ -185,7 +185,8 @@ class SendJob:
                 for attempt in engine.poll(now, self.max_inflight - len(inflight)):
                     self._count_attempt(attempt, now)
                     inflight.add(asyncio.create_task(self._attempt(attempt)))
-            self._flush()
+            if not inflight:
+                self._flush()
             if self.on_progress and now - last_progress >= 1.0:
                 self.on_progress(self.progress)
                 last_progress = now
@@ -222,7 +223,8 @@ class SendJob:
         config_set = self.sending.configuration_sets[pool_key]
         row = self.rows[msg.row_id]
         data = self.template.render(msg.fields, own_headers(
-            msg.email, self.sending.from_header, row.message_id, self.clock(), config_set))
+            msg.email, self.sending.from_header, row.message_id, self.clock(), config_set,
+            checked=True))
         if self.sign is not None:
             data = self.sign(data)
         envelope = Envelope(self.sending.envelope_from, msg.email, data)

@@ -166,11 +166,19 @@ def read_template(path: str | Path) -> Template:
     return Template(headers, body.decode("utf-8", "replace"))
 
 
-def own_headers(to: str, from_header: str, message_id: str, when: float,
-                config_set: str) -> list[tuple[str, str]]:
-    """The header fields sessim writes into every message."""
-    name, addr = parseaddr(from_header)
+def check_from(from_header: str) -> None:
+    """Refuse a From header without one valid address, or with CR/LF."""
+    check_header_value("From", from_header)
+    _, addr = parseaddr(from_header)
     if not addr or not valid_address(addr):
         raise InputError(f"invalid From address {from_header!r}")
+
+
+def own_headers(to: str, from_header: str, message_id: str, when: float,
+                config_set: str, checked: bool = False) -> list[tuple[str, str]]:
+    """The header fields sessim writes into every message (``checked``: the From
+    header already passed :func:`check_from`)."""
+    if not checked:
+        check_from(from_header)
     return [("From", from_header), ("To", to), ("Date", formatdate(when, usegmt=True)),
             ("Message-ID", f"<{message_id}>"), ("X-SES-CONFIGURATION-SET", config_set)]

@@ -17,7 +17,15 @@ from sessim.errors import InputError
 from sessim.scenario import Scenario, load_scenario
 from sessim.send.config import Sending
 from sessim.send.job import DEDICATED, Progress, SendJob, build_engine, job_id
-from sessim.send.recipients import BadRow, Recipient, Template, read_recipients, read_template
+from sessim.send.recipients import (
+    BadRow,
+    Recipient,
+    Template,
+    check_from,
+    read_recipients,
+    read_template,
+    valid_address,
+)
 from sessim.send.smtp_transport import SmtpTransport, credentials
 from sessim.send.state import EventLog, State
 
@@ -39,6 +47,11 @@ def load_inputs(scenario_path: str | Path, recipients_path: str | Path,
     if scenario.sending is None:
         raise InputError(f"{scenario_path}: the scenario has no 'sending' section")
     sending = scenario.sending
+    check_from(sending.from_header)
+    for address in (sending.envelope_from,):
+        if not valid_address(address):
+            raise InputError(f"{scenario_path}: sending.envelope_from: invalid address"
+                             f" {address!r}")
     template = read_template(message_path)
     good: list[Recipient] = []
     bad: list[BadRow] = []

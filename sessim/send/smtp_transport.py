@@ -91,6 +91,11 @@ class SmtpTransport:
         where = f"{r.host}:{r.port}"
         try:
             await client.connect()
+            if client.is_ehlo_or_helo_needed:
+                try:
+                    await client.ehlo()
+                except aiosmtplib.SMTPHeloError:
+                    await client.helo()
             if self._creds:
                 await client.login(*self._creds)
         except aiosmtplib.SMTPAuthenticationError as exc:
@@ -131,12 +136,7 @@ class SmtpTransport:
                     return client
             reusable = True
             try:
-                responses, message = await client.sendmail(
-                    envelope.sender, [envelope.recipient], envelope.data)
-                reply = _reply(250, message) if message else Reply(250, None, "OK")
-            except aiosmtplib.SMTPRecipientsRefused as exc:
-                refused = exc.recipients[0]
-                reply = _reply(refused.code, refused.message)
+                reply = await self._transaction(client, envelope)
             except aiosmtplib.SMTPServerDisconnected as exc:
                 reusable = False
                 reply = Reply(451, "4.4.2", f"connection lost: {exc}")
@@ -154,6 +154,26 @@ class SmtpTransport:
             else:
                 client.close()
             return reply
+
+    async def _transaction(self, client: aiosmtplib.SMTP, envelope: Envelope) -> Reply:
+        """MAIL, RCPT, DATA for one recipient (addresses were checked on input, so
+        they go out as given: no re-parsing per message)."""
+        mail = await client.execute_command(b"MAIL", b"FROM:<%s>" % envelope.sender.encode())
+        if mail.code != 250:
+            return await self._refused(client, mail)
+        rcpt = await client.execute_command(b"RCPT", b"TO:<%s>" % envelope.recipient.encode())
+        if rcpt.code not in (250, 251):
+            return await self._refused(client, rcpt)
+        done = await client.data(envelope.data)
+        return _reply(done.code, done.message)
+
+    async def _refused(self, client: aiosmtplib.SMTP, response) -> Reply:
+        reply = _reply(response.code, response.message)
+        if response.code == 421:
+            client.close()
+        else:
+            await client.rset()
+        return reply
 
     async def close(self) -> None:
         idle, self._idle = self._idle, []

@@ -38,7 +38,7 @@ _GENERIC: dict[str, Any] = {
     # Assumption: how fast the score follows its target: falls within about a day,
     # rises over weeks (FACTS.md: repairing takes longer than building).
     "fall_hours": 24.0,
-    "rise_days": 7.0,
+    "rise_days": 10.0,
     # Assumption: hours over which complaint/bounce/trap signals are averaged.
     "signal_hours": 24.0,
     # Assumption: weight of domain vs IP reputation in filtering.

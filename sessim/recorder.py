@@ -43,8 +43,9 @@ class Recorder:
         self.day = 0
         self._col = {m: i for i, m in enumerate(COUNTS)}
 
-    def add(self, metric: str, provider: int, count: float) -> None:
-        self.counts[self.day, provider, self._col[metric]] += count
+    def add_per_provider(self, metrics: tuple[str, ...], counts: np.ndarray) -> None:
+        """Add ``counts`` (one row per metric, one column per provider) to today."""
+        self.counts[self.day, :, [self._col[m] for m in metrics]] += counts
 
     def events(self, events: list[EngineEvent]) -> None:
         for ev in events:

@@ -67,6 +67,15 @@ class Result:
             raise
         return folder
 
+    def plot(self, name: str = "comparison"):
+        """A matplotlib Figure: one of reputation, inbox_spam, deferrals, warmup,
+        cumulative_cost, comparison (see :mod:`sessim.plots`)."""
+        from sessim.plots import PLOTS
+
+        if name not in PLOTS:
+            raise ValueError(f"unknown plot {name!r}; choose from {', '.join(PLOTS)}")
+        return PLOTS[name](self)
+
     def totals(self) -> pd.DataFrame:
         """Daily totals per option (all providers summed)."""
         counts = self.daily.select_dtypes("number").columns.drop(
@@ -96,6 +105,13 @@ def simulate(scenario: Scenario, seed: int | None = None, days: int | None = Non
                 "wall_seconds": round(time.perf_counter() - started, 3)}
     return Result(scenario, pd.concat(daily, ignore_index=True),
                   pd.concat(account, ignore_index=True), pd.DataFrame(rows), manifest)
+
+
+def compare(results: dict[str, Result]) -> pd.DataFrame:
+    """The summaries of several results in one frame, with a ``run`` column first."""
+    frames = [r.summary.assign(run=label) for label, r in results.items()]
+    out = pd.concat(frames, ignore_index=True)
+    return out[["run", *[c for c in out.columns if c != "run"]]]
 
 
 def _rate(num: float, den: float) -> float:

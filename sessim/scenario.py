@@ -226,6 +226,9 @@ Pool = Annotated[SharedPool | DedicatedStandardPool | DedicatedManagedPool,
                  Field(discriminator="type")]
 
 
+POOL_TYPES = ("shared", "dedicated-standard", "dedicated-managed")
+
+
 class Option(Model):
     """One way of sending to compare: a pool, and which configuration sets use it."""
 
@@ -339,7 +342,7 @@ def _default_rules() -> list[ShapingRule]:
     return [
         ShapingRule(name="gmail-rate-limited", regex=r"4\.7\.28", action="slow",
                     duration_minutes=60, factor=1.0),
-        ShapingRule(name="yahoo-tss04", regex=r"\[TS0[14]\]", action="suspend",
+        ShapingRule(name="yahoo-tss04", regex=r"\[(TSS04|TS01)\]", action="suspend",
                     duration_minutes=240),
         ShapingRule(name="microsoft-s775", regex=r"S775", action="slow",
                     duration_minutes=60, factor=1.0),
@@ -429,11 +432,59 @@ class Scenario(Model):
         total = sum(mix.values())
         return {n: mix.get(n, 0.0) / total for n in self.providers}
 
+    def with_changes(self, changes: dict[str, Any] | None = None, **fields: Any) -> Scenario:
+        """A validated copy with some values changed; the original is untouched.
+
+        Keys are dotted paths; a list of named items (options, streams) is indexed
+        by name or position: ``{"options.dedicated.pool.ip_count": 4,
+        "sender.streams.marketing.daily_volume": 2e6, "providers.gmail.cold_ip_per_hour":
+        300}``. Top-level fields may also be given as keywords (``duration_days=30``).
+        Raises :class:`InputError` naming the path when a change does not validate.
+        """
+        data = self.model_dump(mode="json")
+        for path, value in {**(changes or {}), **fields}.items():
+            set_path(data, path, value)
+        try:
+            return Scenario.model_validate(data)
+        except ValidationError as exc:
+            raise InputError(validation_error_message(exc, "changes", None)) from exc
+
     def sha256(self) -> str:
         # A scenario without a sending section hashes as before the section existed.
         exclude = {"sending"} if self.sending is None else None
         text = json.dumps(self.model_dump(mode="json", exclude=exclude), sort_keys=True)
         return hashlib.sha256(text.encode()).hexdigest()
+
+
+def set_path(data: dict[str, Any], path: str, value: Any) -> None:
+    """Set ``value`` at a dotted ``path`` in plain scenario data (see ``with_changes``)."""
+    node: Any = data
+    parts = path.split(".")
+    for i, part in enumerate(parts):
+        last = i == len(parts) - 1
+        if isinstance(node, list):
+            index = _list_index(node, part, ".".join(parts[:i]))
+            if last:
+                node[index] = value
+            node = node[index]
+        elif isinstance(node, dict):
+            if last:
+                node[part] = value
+            elif part not in node or node[part] is None:
+                node[part] = {}
+            node = node[part]
+        else:
+            raise InputError(f"{path}: {'.'.join(parts[:i])} is a value, not a mapping or list")
+
+
+def _list_index(items: list, key: str, where: str) -> int:
+    if key.isdigit() and int(key) < len(items):
+        return int(key)
+    for i, item in enumerate(items):
+        if isinstance(item, dict) and item.get("name") == key:
+            return i
+    names = [item.get("name") for item in items if isinstance(item, dict)]
+    raise InputError(f"{where}: no item named {key!r} (have {names})")
 
 
 # ---------------------------------------------------------------- loading
@@ -449,7 +500,10 @@ def load_scenario(path: str | Path, **overrides: Any) -> Scenario:
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:
-        raise InputError(validation_error_message(exc, str(path), lines)) from exc
+        message = validation_error_message(exc, str(path), lines)
+        for tag in POOL_TYPES:  # pydantic names the union member in the path; users don't
+            message = message.replace(f".{tag}.", ".")
+        raise InputError(message) from exc
     scenario = _resolve_plan_paths(scenario, path.parent)
     for option in scenario.options:
         if isinstance(option.pool, DedicatedStandardPool) and isinstance(option.pool.warmup,

@@ -157,7 +157,7 @@ class Engine:
             if outcome.count == 0:
                 continue
             result = classify(outcome.reply, provider)
-            if _RELAY_REJECT.match(str(outcome.reply)):
+            if outcome.reply.code == 554 and _RELAY_REJECT.match(str(outcome.reply)):
                 self._events.append(Rejected(now, attempt, outcome.count, outcome.reply))
             elif result.outcome == "Delivery":
                 shaping.accepted.add(now, outcome.count)

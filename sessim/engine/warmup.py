@@ -74,9 +74,13 @@ class DailyRamp(WarmupPolicy):
     name = "plan"
 
     def __init__(self, start: float, ip_count: int,
-                 steps: list[tuple[int, float | None, float | None, str | None]]) -> None:
+                 steps: list[tuple[int, float | None, float | None, str | None]],
+                 provider_shares: dict[str, float] | None = None) -> None:
         super().__init__(start)
         self.ip_count = ip_count
+        # A pool-wide cap is shared among providers by their share of the traffic,
+        # as mail to all providers is interleaved within an hour.
+        self.shares = provider_shares
         self.last_day = max(s[0] for s in steps)
         self.table: dict[tuple[int, str | None], tuple[float | None, float | None]] = {}
         for day, daily, hourly, provider in steps:
@@ -94,13 +98,18 @@ class DailyRamp(WarmupPolicy):
         day = self.day(now)
         if day > self.last_day:
             return Cap(None, True)
-        key = provider if self.per_provider else None
-        daily, hourly = self._caps(day, key)
+        if self.per_provider:
+            (daily, hourly), key, share = self._caps(day, provider), provider, 1.0
+        elif self.shares:
+            (daily, hourly), key, share = self._caps(day, None), provider, \
+                self.shares.get(provider, 0.0)
+        else:
+            (daily, hourly), key, share = self._caps(day, None), None, 1.0
         limits = []
         if hourly is not None:
-            limits.append(self._hour_left(key, now, hourly * self.ip_count))
+            limits.append(self._hour_left(key, now, hourly * self.ip_count * share))
         if daily is not None:
-            limits.append(self._hour_left(key, now, daily * self.ip_count / 24.0))
+            limits.append(self._hour_left(key, now, daily * self.ip_count * share / 24.0))
         return Cap(min(limits) if limits else None, True)
 
     def percent(self, provider: str | None, now: float) -> float:
@@ -139,6 +148,7 @@ class Managed(WarmupPolicy):
         self.throttled_days: set[tuple[str, int]] = set()
         self.updated_day: dict[str, int] = {}
         self.held_day: dict[tuple[str, int], float] = defaultdict(float)
+        self.past_early: set[str] = set()
 
     def _roll(self, provider: str, now: float) -> float:
         today = int(now // DAY)
@@ -161,8 +171,10 @@ class Managed(WarmupPolicy):
 
     def cap(self, provider: str, now: float) -> Cap:
         daily = self._roll(provider, now)
-        overflow = self.percent(provider, now) < 100.0 * self.overflow_until
-        return Cap(self._hour_left(provider, now, daily / 24.0), overflow)
+        # Early warm-up ends for good once the provider first reaches the threshold.
+        if self.percent(provider, now) >= 100.0 * self.overflow_until:
+            self.past_early.add(provider)
+        return Cap(self._hour_left(provider, now, daily / 24.0), provider not in self.past_early)
 
     def note_excess(self, provider: str, now: float, count: int) -> None:
         """Demand the cap did not let through (adaptive warm-up tracks demand)."""

@@ -85,16 +85,7 @@ class Reputation:
         self.den_inbox = np.zeros(shape)
         # this tick's raw signals
         self.tick = np.zeros((5, *shape))  # sent, inbox, complaints, unknown, traps
-
-    def observe(self, idx: tuple, sent: float, inbox: float, complaints: float,
-                unknown: float, traps: float) -> None:
-        t = self.tick
-        i, j = idx
-        t[0, i, j] += sent
-        t[1, i, j] += inbox
-        t[2, i, j] += complaints
-        t[3, i, j] += unknown
-        t[4, i, j] += traps
+        self._hours = None
 
     def target(self) -> np.ndarray:
         p = self.p
@@ -106,19 +97,25 @@ class Reputation:
         return 0.5 ** exponent
 
     def end_tick(self, hours: float) -> None:
-        p = self.p
-        keep = np.exp(-hours / p.signal_hours)
-        sent, inbox, complaints, unknown, traps = self.tick
-        self.den_sent = self.den_sent * keep + sent
-        self.den_inbox = self.den_inbox * keep + inbox
-        self.num = self.num * keep + np.stack([complaints, unknown, traps])
-        self.tick[:] = 0.0
-        has_signal = self.den_sent > 1.0
+        if hours != self._hours:  # per-tick factors, computed once
+            p = self.p
+            self._hours = hours
+            self._keep = np.exp(-hours / p.signal_hours)
+            self._fall = 1 - np.exp(-hours / p.fall_hours)
+            self._rise = 1 - np.exp(-hours / (p.rise_days * 24))
+        keep = self._keep
+        t = self.tick
+        self.den_sent *= keep
+        self.den_sent += t[0]
+        self.den_inbox *= keep
+        self.den_inbox += t[1]
+        self.num *= keep
+        self.num += t[2:]
+        t[:] = 0.0
         target = self.target()
-        falling = target < self.score
-        rate = np.where(falling, 1 - np.exp(-hours / p.fall_hours),
-                        1 - np.exp(-hours / (p.rise_days * 24)))
-        self.score = np.where(has_signal, self.score + (target - self.score) * rate, self.score)
+        rate = np.where(target < self.score, self._fall, self._rise)
+        rate[self.den_sent <= 1.0] = 0.0  # no mail, no news
+        self.score += (target - self.score) * rate
 
     def steady_score(self, complaint_rate: float, unknown_rate: float,
                      trap_rate: float) -> np.ndarray:
@@ -138,8 +135,10 @@ class Mailboxes:
         groups, providers = len(ip_counts), len(params.names)
         shape = (groups, providers)
         self.ip_count = np.array(ip_counts, float)
-        self.ip = Reputation(shape, params, ip_scores)
-        self.domain = Reputation((1, providers), params, domain_score)
+        # One reputation state for all entities: the IP groups, then the domain (last row).
+        self.rep = Reputation((groups + 1, providers), params,
+                              np.vstack([np.broadcast_to(ip_scores, shape), domain_score]))
+        self.domain_row = groups
         self.known = np.broadcast_to(np.array(known, float)[:, None], shape).copy()
         self.peak = np.broadcast_to(peak_per_ip, shape).astype(float).copy()
         self.day_max_hour = np.zeros(shape)
@@ -155,19 +154,26 @@ class Mailboxes:
     # -------------------------------------------------------------- per tick
     def ip_effective(self) -> np.ndarray:
         """IP score as filtering uses it: an unknown IP counts as ``unknown_score``."""
-        return self.known * self.ip.score + (1 - self.known) * self.p.unknown_score
+        return self.known * self.ip_score + (1 - self.known) * self.p.unknown_score
+
+    @property
+    def ip_score(self) -> np.ndarray:
+        return self.rep.score[:self.domain_row]
+
+    @property
+    def domain_score(self) -> np.ndarray:
+        return self.rep.score[self.domain_row]
 
     def effective(self) -> np.ndarray:
         w = self.p.domain_weight
-        return w * self.domain.score + (1 - w) * self.ip_effective()
+        return w * self.domain_score + (1 - w) * self.ip_effective()
 
-    def inbox_share(self) -> np.ndarray:
-        p = self.p
-        return 1.0 / (1.0 + np.exp(-(self.effective() - p.inbox_midpoint) * p.inbox_steepness))
-
-    def block_share(self) -> np.ndarray:
-        low = self.p.block_below
-        return np.clip((low - self.effective()) / np.maximum(low, 1e-9), 0.0, 1.0)
+    def shares(self) -> tuple[np.ndarray, np.ndarray]:
+        """(inbox share, block share) per (group, provider) at the current scores."""
+        p, eff = self.p, self.effective()
+        inbox = 1.0 / (1.0 + np.exp(-(eff - p.inbox_midpoint) * p.inbox_steepness))
+        low = p.block_below
+        return inbox, np.clip((low - eff) / np.maximum(low, 1e-9), 0.0, 1.0)
 
     def start_tick(self, hours: float) -> None:
         per_ip = np.maximum(self.p.cold_ip_per_hour, self.p.growth_per_day * self.peak)
@@ -179,8 +185,7 @@ class Mailboxes:
 
     def end_tick(self, now: float, hours: float) -> None:
         """Update reputation, the busiest hour and the ignored-deferral streaks."""
-        self.ip.end_tick(hours)
-        self.domain.end_tick(hours)
+        self.rep.end_tick(hours)
         accepted_h = np.minimum(self.used, self.capacity) / hours
         self.day_max_hour = np.maximum(self.day_max_hour, accepted_h / self.ip_count[:, None])
         ignoring = (self.attempts > 0) & (

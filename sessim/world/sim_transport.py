@@ -1,17 +1,21 @@
 """SimTransport: hands the engine's attempts to the simulated SES account and providers.
 
-For an attempt of ``n`` messages through an IP group to a provider it draws,
+For each attempt of ``n`` messages through an IP group to a provider it draws,
 in order: the paused account's rejection, an escalation block, bulk-sender
-rejections of non-compliant mail, reputation blocks, unknown users, full
-mailboxes, then acceptance up to the group's remaining hourly capacity (the
-rest deferred with the provider's throttling reply); of the accepted: inbox vs
-spam folder, spam traps, complaints and opens. Each answer is a real SMTP reply
-text (sessim.providers), classified by the engine exactly as in real sending.
+rejections of non-compliant mail, reputation blocks, then admission up to the
+group's remaining hourly capacity (the rest deferred with the provider's
+throttling reply; rate limiting comes before RCPT TO, so only admitted mail
+meets unknown users and full mailboxes); of the accepted: inbox vs spam folder,
+spam traps, complaints and opens. Each answer is a real SMTP reply text
+(sessim.providers), classified by the engine exactly as in real sending.
+
+A tick's attempts are resolved together with vectorised draws; attempts to the
+same IP group and provider take the remaining capacity in the engine's order.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from functools import lru_cache
 
@@ -26,11 +30,9 @@ from sessim.world.traffic import Quality
 
 OK = Reply(250, "2.0.0", "OK")
 PAUSED = Reply(554, None, "Message rejected: Sending paused for this account.")
+KINDS = ("transactional", "notification", "marketing")
+# Counts the transport reports per provider, beside the engine's events.
 PROVIDER_SIDE = ("inbox", "spam", "complaints", "opens", "traps")
-
-
-def _binomial(rng: np.random.Generator, n: int, p: float) -> int:
-    return int(rng.binomial(n, p)) if n > 0 and p > 0.0 else 0
 
 
 @lru_cache(maxsize=4096)
@@ -48,89 +50,118 @@ def provider_replies(provider: Provider, ip: str) -> dict[str, Reply]:
 class SimTransport:
     def __init__(self, mailboxes: Mailboxes, account: Account, groups: dict[str, int],
                  providers: dict[str, Provider], auth: Authentication,
-                 rngs: list[np.random.Generator],
-                 record: Callable[[str, int, float], None],
+                 rng: np.random.Generator,
+                 record: Callable[[tuple[str, ...], np.ndarray], None],
                  complain: Callable[[str, int], None]) -> None:
         self.mb = mailboxes
         self.account = account
         self.groups = groups
         self.index = {name: i for i, name in enumerate(providers)}
-        self.providers = list(providers.values())
-        self.replies = [provider_replies(p, f"198.51.100.{i + 10}")
-                        for i, p in enumerate(self.providers)]
-        self.auth = auth
-        self.rngs = rngs
-        self.record = record  # (metric, provider index, count)
-        self.complain = complain  # feedback-loop complaints back to the engine
-        self.bulk = np.zeros(len(providers), bool)
-        self.today = np.zeros(len(providers))
-        self.yesterday = np.zeros(len(providers))
+        specs = list(providers.values())
+        self.replies = [provider_replies(p, f"198.51.100.{i + 10}") for i, p in enumerate(specs)]
+        self.feedback = np.array([p.feedback_loop for p in specs])
+        self.threshold = np.array([p.bulk_threshold_per_day or np.inf for p in specs], float)
+        self.reject_share = np.array([p.noncompliant_reject_share for p in specs])
+        # compliant[provider, kind]: does the sender meet that provider's bulk rules?
+        self.compliant = np.array([[all(auth.meets(r, k) for r in p.bulk_requires)
+                                    for k in KINDS] for p in specs])
+        self.rng = rng
+        self.record = record
+        self.complain = complain
+        self.bulk = np.zeros(len(specs), bool)
+        self.today = np.zeros(len(specs))
+        self.yesterday = np.zeros(len(specs))
         self.inbox = self.block = None
 
     def start_tick(self) -> None:
-        self.inbox = self.mb.inbox_share()
-        self.block = self.mb.block_share()
+        self.inbox, self.block = self.mb.shares()
 
     def end_day(self) -> None:
         self.yesterday, self.today = self.today, np.zeros_like(self.today)
 
-    def _noncompliant(self, p: int, kind: str) -> bool:
-        provider = self.providers[p]
-        if provider.bulk_threshold_per_day is None:
-            return False
-        # FACTS.md: bulk status comes with ~5,000/day and is permanent (Gmail).
-        if self.today[p] + self.yesterday[p] >= provider.bulk_threshold_per_day:
-            self.bulk[p] = True
-        return bool(self.bulk[p]) and not all(self.auth.meets(r, kind)
-                                              for r in provider.bulk_requires)
-
-    def __call__(self, now: float, attempt: Attempt) -> list[Outcome]:
-        g, p = self.groups[attempt.pool], self.index[attempt.batch.provider]
-        n = attempt.count
+    def resolve(self, now: float, attempts: Sequence[Attempt]) -> list[list[Outcome]]:
+        """The outcomes of each attempt, in order."""
+        k = len(attempts)
+        if k == 0:
+            return []
         if self.account.paused:
-            return [Outcome(n, PAUSED)]
-        mb, rng, replies = self.mb, self.rngs[p], self.replies[p]
-        quality: Quality = attempt.batch.payload
-        self.today[p] += n
-        mb.attempts[g, p] += n
-        if mb.blocked_until[g, p] > now:
-            return [Outcome(n, replies["ignored_deferrals"])]
-        outcomes: list[Outcome] = []
-        rest = n
-        if self._noncompliant(p, quality.kind):
-            rejected = _binomial(rng, rest, self.providers[p].noncompliant_reject_share)
-            outcomes.append(Outcome(rejected, replies["bulk_policy"]))
-            rest -= rejected
-        if self.block[g, p] > 0:
-            blocked = _binomial(rng, rest, self.block[g, p])
-            outcomes.append(Outcome(blocked, replies["block"]))
-            rest -= blocked
-        # Rate limiting happens before RCPT TO: only admitted mail meets unknown users.
-        admitted = int(min(rest, max(0.0, mb.capacity[g, p] - mb.used[g, p])))
+            return [[Outcome(a.count, PAUSED)] for a in attempts]
+        mb, rng = self.mb, self.rng
+        g = np.fromiter((self.groups[a.pool] for a in attempts), np.intp, k)
+        p = np.fromiter((self.index[a.batch.provider] for a in attempts), np.intp, k)
+        n = np.fromiter((a.count for a in attempts), np.int64, k)
+        qualities: list[Quality] = [a.batch.payload for a in attempts]
+        rates = np.array([(q.unknown_user_rate, q.mailbox_full_rate, q.spam_trap_rate,
+                           q.complaint_rate, q.open_rate) for q in qualities]).T
+        kind = np.fromiter((KINDS.index(q.kind) for q in qualities), np.intp, k)
+        # One-hot maps from attempts to (group, provider) cells and to providers:
+        # sums per cell become one matrix product instead of many scatter-adds.
+        cells = mb.capacity.size
+        to_cell = np.zeros((k, cells))
+        to_cell[np.arange(k), g * mb.capacity.shape[1] + p] = 1.0
+        to_provider = np.zeros((k, len(self.today)))
+        to_provider[np.arange(k), p] = 1.0
+        self.today += n @ to_provider
+        mb.attempts += (n @ to_cell).reshape(mb.attempts.shape)
+        # FACTS.md: bulk status comes with ~5,000/day to a provider and is permanent.
+        self.bulk |= self.today + self.yesterday >= self.threshold
+        escalated = mb.blocked_until[g, p] > now
+        rest = np.where(escalated, 0, n)
+        noncompliant = self.bulk[p] & ~self.compliant[p, kind]
+        rejected = rng.binomial(rest, np.where(noncompliant, self.reject_share[p], 0.0))
+        rest = rest - rejected
+        blocked = rng.binomial(rest, self.block[g, p])
+        rest = rest - blocked
+        admitted = self._admit(g, p, rest)
         deferred = rest - admitted
-        mb.used[g, p] += admitted
-        unknown = _binomial(rng, admitted, quality.unknown_user_rate)
-        full = _binomial(rng, admitted - unknown, quality.mailbox_full_rate)
+        unknown = rng.binomial(admitted, rates[0])
+        full = rng.binomial(admitted - unknown, rates[1])
         accepted = admitted - unknown - full
-        mb.deferred[g, p] += deferred + full
-        inbox = _binomial(rng, accepted, self.inbox[g, p])
-        traps = _binomial(rng, accepted, quality.spam_trap_rate)
-        complaints = _binomial(rng, inbox, quality.complaint_rate)
-        opens = _binomial(rng, inbox, quality.open_rate)
-        outcomes += [Outcome(accepted, OK), Outcome(unknown, replies["unknown_user"]),
-                     Outcome(full, replies["mailbox_full"], _full_mailboxes(quality)),
-                     Outcome(deferred, replies["throttle"])]
-        # What the provider learns, about the IP group and about the sending domain.
-        signals = (accepted + unknown, inbox, complaints, unknown, traps)
-        mb.ip.observe((g, p), *signals)
-        mb.domain.observe((0, p), *signals)
-        mb.day_accepted[g, p] += accepted
-        feedback = bool(self.providers[p].feedback_loop)
-        self.account.observe(accepted + unknown, unknown, accepted if feedback else 0,
-                             complaints if feedback else 0)
-        if feedback and complaints:
-            self.complain(attempt.batch.stream, complaints)
-        for metric, value in zip(PROVIDER_SIDE, (inbox, accepted - inbox, complaints, opens,
-                                                 traps)):
-            self.record(metric, p, value)
-        return [o for o in outcomes if o.count]
+        inbox = rng.binomial(accepted, self.inbox[g, p])
+        traps = rng.binomial(accepted, rates[2])
+        complaints = rng.binomial(inbox, rates[3])
+        opens = rng.binomial(inbox, rates[4])
+        shape = mb.capacity.shape
+        per_cell = np.stack([deferred + full, accepted]) @ to_cell
+        mb.deferred += per_cell[0].reshape(shape)
+        mb.day_accepted += per_cell[1].reshape(shape)
+        # What the providers learn, about the IP groups and about the sending domain.
+        signals = np.stack([accepted + unknown, inbox, complaints, unknown, traps])
+        tick = mb.rep.tick
+        tick[:, :mb.domain_row] += (signals @ to_cell).reshape(5, *shape)
+        tick[:, mb.domain_row] += signals @ to_provider
+        fb = self.feedback[p]
+        self.account.observe(float((accepted + unknown).sum()), float(unknown.sum()),
+                             float(accepted[fb].sum()), float(complaints[fb].sum()))
+        for i in np.flatnonzero(fb & (complaints > 0)):
+            self.complain(attempts[i].batch.stream, int(complaints[i]))
+        self.record(PROVIDER_SIDE, np.stack([inbox, accepted - inbox, complaints, opens,
+                                             traps]) @ to_provider)
+        return [self._outcomes(i, int(p[i]), qualities[i], n[i], escalated[i], rejected[i],
+                               blocked[i], accepted[i], unknown[i], full[i], deferred[i])
+                for i in range(k)]
+
+    def _admit(self, g: np.ndarray, p: np.ndarray, rest: np.ndarray) -> np.ndarray:
+        """Admit up to each (group, provider)'s remaining capacity, first come first served."""
+        mb = self.mb
+        left = np.maximum(0.0, mb.capacity - mb.used)
+        admitted = np.empty_like(rest)
+        for i in range(len(rest)):
+            take = min(int(rest[i]), int(left[g[i], p[i]]))
+            left[g[i], p[i]] -= take
+            admitted[i] = take
+        mb.used = np.maximum(mb.capacity, mb.used) - left  # what remains is what was not used
+        return admitted
+
+    def _outcomes(self, i: int, p: int, quality: Quality, n: int, escalated: bool,
+                  rejected: int, blocked: int, accepted: int, unknown: int, full: int,
+                  deferred: int) -> list[Outcome]:
+        replies = self.replies[p]
+        if escalated:
+            return [Outcome(int(n), replies["ignored_deferrals"])]
+        out = [Outcome(int(accepted), OK), Outcome(int(rejected), replies["bulk_policy"]),
+               Outcome(int(blocked), replies["block"]),
+               Outcome(int(unknown), replies["unknown_user"]),
+               Outcome(int(full), replies["mailbox_full"], _full_mailboxes(quality)),
+               Outcome(int(deferred), replies["throttle"])]
+        return [o for o in out if o.count]

@@ -41,7 +41,7 @@ def own_pool_name(option: Option) -> str:
     return SHARED_POOL if option.pool.type == "shared" else f"{option.name}-pool"
 
 
-def warmup_policy(option: Option) -> WarmupPolicy | None:
+def warmup_policy(option: Option, shares: dict[str, float]) -> WarmupPolicy | None:
     pool = option.pool
     if isinstance(pool, DedicatedManagedPool):
         return Managed(0.0, pool.first_daily_per_provider, pool.growth_per_day,
@@ -55,7 +55,7 @@ def warmup_policy(option: Option) -> WarmupPolicy | None:
         assert isinstance(pool.warmup, WarmupPlan)
         steps = [(s.day, s.daily_per_ip, s.hourly_per_ip, s.provider)
                  for s in plan_table(pool.warmup)]
-    return DailyRamp(0.0, pool.ip_count, steps)
+    return DailyRamp(0.0, pool.ip_count, steps, shares)
 
 
 class OptionWorld:
@@ -73,7 +73,9 @@ class OptionWorld:
         config_sets = {st.config_set for st in scenario.sender.streams}
         routed = option.configuration_sets or sorted(config_sets)
         e = scenario.engine
-        self.policy = warmup_policy(option)
+        sent_to = traffic.sum(axis=(0, 1)).astype(float)
+        shares = dict(zip(names, sent_to / max(sent_to.sum(), 1.0)))
+        self.policy = warmup_policy(option, shares)
         self.engine = Engine(EngineConfig(
             routes={cs: self.pool for cs in routed},
             daily_quota=scenario.account.daily_quota,
@@ -90,10 +92,10 @@ class OptionWorld:
         self.account = Account(scenario.account)
         self.recorder = Recorder(scenario.duration_days, names)
         self.cost = CostMeter(scenario.pricing)
-        rngs = [rng_stream(scenario.seed, "mailboxes", n) for n in names]
         self.transport = SimTransport(
             self.mailboxes, self.account, self.groups, scenario.providers,
-            scenario.sender.authentication, rngs, self.recorder.add,
+            scenario.sender.authentication, rng_stream(scenario.seed, "mailboxes"),
+            self.recorder.add_per_provider,
             lambda st, n: self.engine.complaint(self.now, st, n))
         self.now = 0.0
         t = scenario.tenants
@@ -107,7 +109,7 @@ class OptionWorld:
         t = s.tenants
         probe = Mailboxes(params, [1], [1.0], np.zeros(len(names)), np.zeros(len(names)),
                           np.zeros(len(names)))
-        tenant_score = probe.ip.steady_score(t.complaint_rate, t.unknown_user_rate,
+        tenant_score = probe.rep.steady_score(t.complaint_rate, t.unknown_user_rate,
                                              t.spam_trap_rate)
         streams = s.sender.streams
         weights = np.array([st.daily_volume or sum(c.volume for c in st.campaigns) / 7
@@ -116,7 +118,7 @@ class OptionWorld:
         mean = {k: float(sum(w * getattr(st, k) for w, st in zip(weights, streams)))
                 for k in ("complaint_rate", "unknown_user_rate", "spam_trap_rate")}
         # Assumption: the sending domain is established at its steady reputation.
-        domain = probe.ip.steady_score(mean["complaint_rate"], mean["unknown_user_rate"],
+        domain = probe.rep.steady_score(mean["complaint_rate"], mean["unknown_user_rate"],
                                        mean["spam_trap_rate"])
         tenant_peak = t.daily_volume / 24.0 * t.burst_capacity * np.array(
             [p.market_share for p in s.providers.values()])
@@ -172,11 +174,12 @@ class OptionWorld:
         mb, engine = self.mailboxes, self.engine
         for _ in range(self.traffic.shape[0]):
             self.now = env.now
+            self.transport.start_tick()
             self._tenants(env.now)
             mb.start_tick(self.hours)
-            self.transport.start_tick()
-            for attempt in engine.poll(env.now):
-                engine.on_outcomes(env.now, attempt, self.transport(env.now, attempt))
+            attempts = engine.poll(env.now)
+            for attempt, outcomes in zip(attempts, self.transport.resolve(env.now, attempts)):
+                engine.on_outcomes(env.now, attempt, outcomes)
             self.recorder.events(engine.drain_events())
             yield env.timeout(self.tick_s)
 
@@ -190,10 +193,10 @@ class OptionWorld:
                 mult *= inc.complaint_multiplier
         volume = self.tenant_hourly * self.hours
         mb = self.mailboxes
-        inbox = volume * mb.inbox_share()[0]
+        inbox = volume * self.transport.inbox[0]
         mb.load[0] = volume
         mb.day_accepted[0] += volume
-        mb.ip.tick[:, 0, :] += np.stack([volume, inbox, inbox * t.complaint_rate * mult,
+        mb.rep.tick[:, 0, :] += np.stack([volume, inbox, inbox * t.complaint_rate * mult,
                                          volume * t.unknown_user_rate,
                                          volume * t.spam_trap_rate])
 
@@ -217,7 +220,7 @@ class OptionWorld:
         eff, ip_eff = mb.effective()[g], mb.ip_effective()[g]
         for p, name in enumerate(self.s.provider_names):
             pct = self.policy.percent(name, now) if self.policy else 100.0
-            rec.snap[day, p] = (eff[p], ip_eff[p], mb.domain.score[0, p], pct, mb.ip_count[g]
+            rec.snap[day, p] = (eff[p], ip_eff[p], mb.domain_score[p], pct, mb.ip_count[g]
                                 if g else 0)
             rec.levels[day, p] = level_of(eff[p], mb.known[g, p])
         sent = rec.counts[day, :, 0].sum()

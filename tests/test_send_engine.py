@@ -37,8 +37,9 @@ def test_one_engine_object_driven_by_both_transports(tmp_path):
         t = 86400.0
         world.recorder.day = 0  # the recorder holds one day: count the tail on it
         while engine.queued() and t < 30 * 86400.0:
-            for attempt in engine.poll(t):
-                engine.on_outcomes(t, attempt, world.transport(t, attempt))
+            attempts = engine.poll(t)
+            for attempt, outcomes in zip(attempts, world.transport.resolve(t, attempts)):
+                engine.on_outcomes(t, attempt, outcomes)
             t = max(t + 3600.0, engine.next_wakeup() or t)
         engine.drain_events()
         assert engine.queued() == 0

@@ -89,7 +89,8 @@ def warmup_policy(scenario: Scenario, sending: Sending) -> WarmupPolicy | None:
     if option is None:
         raise InputError(f"sending.option {sending.option!r} is not an option of the scenario"
                          f" (options: {[o.name for o in scenario.options]})")
-    policy = option_policy(option)
+    # No provider split of a pool-wide cap: real mail to all providers shares it.
+    policy = option_policy(option, {})
     if policy is not None:
         policy.start = warmup_start(scenario, sending)
     return policy

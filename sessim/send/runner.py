@@ -107,11 +107,20 @@ def send(inputs: Inputs, state_dir: str | Path, events_path: str | Path | None =
             finally:
                 await transport.close()
 
-        result = asyncio.run(main())
+        result = _run(main())
         return result, state.counts(inputs.job)
     finally:
         log.close()
         state.close()
+
+
+def _run(coro):
+    """Run on uvloop when it is installed (optional, faster), else on asyncio's loop."""
+    try:
+        import uvloop
+    except ImportError:
+        return asyncio.run(coro)
+    return uvloop.run(coro)
 
 
 def routing_today(inputs: Inputs, now: float | None = None) -> tuple[int | None, list[dict]]:

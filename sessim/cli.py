@@ -125,5 +125,7 @@ def reply(line: str, provider: str | None) -> None:
 
 
 from sessim.profile.cli import profile  # noqa: E402
+from sessim.send.cli import send  # noqa: E402
 
 main.add_command(profile)
+main.add_command(send)

@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from sessim.errors import InputError
 from sessim.providers import DEFAULT_PROVIDER_NAMES, REPLY_SITUATIONS, default_provider
+from sessim.send.config import Sending
 from sessim.yamlio import load_yaml, validation_error_message
 
 Rate = Annotated[float, Field(ge=0.0, le=1.0)]
@@ -385,6 +386,7 @@ class Scenario(Model):
     pricing: Pricing = Pricing()
     tenants: Tenants = Tenants()
     engine: Engine = Engine()
+    sending: Sending | None = Field(None, description="Real sending (`sessim send`).")
 
     @model_validator(mode="before")
     @classmethod
@@ -453,7 +455,9 @@ class Scenario(Model):
             raise InputError(validation_error_message(exc, "changes", None)) from exc
 
     def sha256(self) -> str:
-        text = json.dumps(self.model_dump(mode="json"), sort_keys=True)
+        # A scenario without a sending section hashes as before the section existed.
+        exclude = {"sending"} if self.sending is None else None
+        text = json.dumps(self.model_dump(mode="json", exclude=exclude), sort_keys=True)
         return hashlib.sha256(text.encode()).hexdigest()
 
 

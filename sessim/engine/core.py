@@ -139,6 +139,14 @@ class Engine:
         """Accept mail for sending; it is considered at the next :meth:`poll`."""
         self._queue(_Pending(now, batch, batch.count, None, 0, now, False))
 
+    def restore(self, batch: Batch, due: float, attempts: int, first_submitted: float,
+                pool: str | None = None, accepted: bool | None = None) -> None:
+        """Re-queue mail read back from durable state after a restart: due at ``due``,
+        with ``attempts`` already made since ``first_submitted``. ``accepted`` (default:
+        any attempt made) means the account already took it: no second Sent."""
+        self._queue(_Pending(due, batch, batch.count, pool, attempts, first_submitted,
+                             attempts > 0 if accepted is None else accepted))
+
     def on_outcomes(self, now: float, attempt: Attempt, outcomes: Sequence[Outcome]) -> None:
         """Feed back what the receiving side answered for each message of an attempt."""
         total = sum(o.count for o in outcomes)
@@ -177,10 +185,12 @@ class Engine:
         self.suppression.add(stream, "COMPLAINT", count, recipient)
 
     # ------------------------------------------------------------ outputs
-    def poll(self, now: float) -> list[Attempt]:
-        """The attempts to make now; everything not sendable yet stays queued."""
+    def poll(self, now: float, limit: int | None = None) -> list[Attempt]:
+        """The attempts to make now; everything not sendable yet stays queued.
+        ``limit``: consider at most that many queue entries (a caller with a fixed
+        number of connections takes only what it can send now)."""
         due: list[_Pending] = []
-        while self._heap and self._heap[0][0] <= now:
+        while self._heap and self._heap[0][0] <= now and (limit is None or len(due) < limit):
             _, _, item = heapq.heappop(self._heap)
             self._slots.pop(self._slot_key(item), None)
             due.append(item)

@@ -12,11 +12,13 @@ import csv
 import datetime as dt
 import hashlib
 import json
+import re
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from sessim.engine.core import Rule as EngineRule
 from sessim.errors import InputError
 from sessim.providers import DEFAULT_PROVIDER_NAMES, REPLY_SITUATIONS, default_provider
 from sessim.send.config import Sending
@@ -338,6 +340,23 @@ class ShapingRule(Model):
     factor: Annotated[float, Field(gt=0, le=1)] = 0.5
     threshold: Annotated[int, Field(ge=1)] = 1
     window_minutes: Annotated[float, Field(gt=0)] = 60
+    # Assumption: a slowed pool still sends one message a minute to probe the provider.
+    min_per_hour: Annotated[float, Field(ge=0)] = 60
+
+    def compiled(self) -> EngineRule:
+        """The engine's form of this rule (regex compiled, times in seconds)."""
+        return EngineRule(self.name, re.compile(self.regex), self.action,
+                          self.duration_minutes * 60, self.factor, self.threshold,
+                          self.window_minutes * 60, self.provider, self.min_per_hour)
+
+    @field_validator("regex")
+    @classmethod
+    def _valid_regex(cls, regex: str) -> str:
+        try:
+            re.compile(regex)
+        except re.error as exc:
+            raise ValueError(f"not a valid regular expression: {exc}") from exc
+        return regex
 
 
 def _default_rules() -> list[ShapingRule]:

@@ -6,10 +6,11 @@ outcomes, as a transport would.
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 
-from sessim.engine.core import SHARED_POOL, Engine, EngineConfig, compile_rules
+from sessim.engine.core import SHARED_POOL, Engine, EngineConfig, Rule
 from sessim.engine.events import Batch, Bounced, Delayed, Delivered, Held, Outcome, Suppressed
 from sessim.engine.replies import Reply
 from sessim.engine.warmup import DailyRamp
@@ -85,8 +86,7 @@ def test_deferrals_retry_then_expire_as_transient_bounces():
 
 def test_yahoo_tss04_suspends_the_pool_for_four_hours():
     """The default Yahoo rule suspends that pool's traffic to Yahoo after a TSS04 reply."""
-    rules = compile_rules([("yahoo-tss04", r"\[(TSS04|TS01)\]", "suspend", 4 * 3600, 1.0, 1, 3600,
-                            None)])
+    rules = (Rule("yahoo-tss04", re.compile(r"\[(TSS04|TS01)\]"), "suspend", 4 * 3600.0),)
     engine = Engine(config(rules=rules))
     engine.submit(0.0, Batch("s", "yahoo", "cs", 10))
     drive(engine, 0.0, lambda a: [Outcome(a.count, TSS04)])

@@ -28,7 +28,7 @@ import itertools
 import math
 import re
 from collections import defaultdict, deque
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from sessim.engine.events import (
@@ -74,6 +74,9 @@ class Rule:
     threshold: int = 1
     window_s: float = 3600.0
     provider: str | None = None
+    # A slowed limit never drops below this, so the pool keeps probing the provider
+    # instead of starving itself when an hour accepted nothing.
+    min_per_hour: float = 60.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -359,7 +362,7 @@ class Engine:
                 state.suspended_until = max(state.suspended_until, until)
                 limit = None
             else:
-                limit = max(1.0, rule.factor * state.accepted.used(now))
+                limit = max(rule.min_per_hour, rule.factor * state.accepted.used(now))
                 state.limit, state.limit_until = limit, until
                 state.bucket = TokenBucket(limit / 3600.0,
                                            limit * max(self.config.quantum_s, 1.0) / 3600.0,
@@ -393,10 +396,3 @@ class Engine:
                 return
             self._slots[key] = item
         heapq.heappush(self._heap, (item.due, next(self._seq), item))
-
-
-def compile_rules(rules: Iterable[tuple[str, str, str, float, float, int, float, str | None]]
-                  ) -> tuple[Rule, ...]:
-    """Rules from plain tuples (name, regex, action, duration_s, factor, threshold,
-    window_s, provider)."""
-    return tuple(Rule(n, re.compile(rx), a, d, f, t, w, p) for n, rx, a, d, f, t, w, p in rules)

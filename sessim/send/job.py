@@ -18,7 +18,7 @@ from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
-from sessim.engine.core import SHARED_POOL, Engine, EngineConfig, compile_rules
+from sessim.engine.core import SHARED_POOL, Engine, EngineConfig
 from sessim.engine.events import (
     Attempt,
     Batch,
@@ -107,9 +107,7 @@ def build_engine(scenario: Scenario, sending: Sending, now: float) -> Engine:
         retry_schedule_s=tuple(sending.retry_schedule_s or e.retry_schedule_s),
         expiry_s=(sending.expiry_hours or e.expiry_hours) * 3600.0,
         shaping=e.shaping,
-        rules=compile_rules((r.name, r.regex, r.action, r.duration_minutes * 60, r.factor,
-                             r.threshold, r.window_minutes * 60, r.provider)
-                            for r in e.shaping_rules),
+        rules=tuple(r.compiled() for r in e.shaping_rules),
         quantum_s=0.0,
         provider_max_per_hour=dict(sending.provider_max_per_hour))
     policy = warmup_policy(scenario, sending)

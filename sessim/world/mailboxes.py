@@ -143,6 +143,8 @@ class Mailboxes:
         self.domain_row = groups
         self.known = np.broadcast_to(np.array(known, float)[:, None], shape).copy()
         self.peak = np.broadcast_to(peak_per_ip, shape).astype(float).copy()
+        # The shared pool stays established: its busiest hour never decays below its start.
+        self.peak_floor = self.peak.copy()
         self.day_max_hour = np.zeros(shape)
         self.day_accepted = np.zeros(shape)
         self.used = np.zeros(shape)
@@ -208,7 +210,7 @@ class Mailboxes:
         per_ip = self.day_accepted / self.ip_count[:, None]
         regular = np.minimum(1.0, per_ip / self.p.known_volume_per_day)
         self.known = self.known * keep + (1 - keep) * regular
-        self.peak = np.maximum(self.peak * keep, self.day_max_hour)
+        self.peak = np.maximum(np.maximum(self.peak * keep, self.day_max_hour), self.peak_floor)
         self.day_max_hour[:] = 0.0
         self.day_accepted[:] = 0.0
 

@@ -112,7 +112,7 @@ class SimTransport:
         rest = rest - rejected
         blocked = rng.binomial(rest, self.block[g, p])
         rest = rest - blocked
-        admitted = self._admit(g, p, rest)
+        admitted = self._admit(g, p, rest, to_cell)
         deferred = rest - admitted
         unknown = rng.binomial(admitted, rates[0])
         full = rng.binomial(admitted - unknown, rates[1])
@@ -141,16 +141,25 @@ class SimTransport:
                               np.stack([accepted, rejected, blocked, unknown, full,
                                         deferred]).T.tolist())
 
-    def _admit(self, g: np.ndarray, p: np.ndarray, rest: np.ndarray) -> np.ndarray:
-        """Admit up to each (group, provider)'s remaining capacity, first come first served."""
+    def _admit(self, g: np.ndarray, p: np.ndarray, rest: np.ndarray,
+               to_cell: np.ndarray) -> np.ndarray:
+        """Admit up to each (group, provider)'s room this tick, first come first served.
+
+        Where other tenants' mail already uses the group (the shared pool) and the
+        capacity is short, they and you share it in proportion to what each sends.
+        """
         mb = self.mb
-        left = np.maximum(0.0, mb.capacity - mb.used)
+        ours = (rest @ to_cell).reshape(mb.capacity.shape)
+        short = (mb.load > 0) & (ours + mb.used > mb.capacity)
+        room = np.where(short, mb.capacity * ours / np.maximum(ours + mb.used, 1.0),
+                        mb.capacity - mb.used)
+        left = np.maximum(0.0, room)
         admitted = np.empty_like(rest)
         for i in range(len(rest)):
             take = min(int(rest[i]), int(left[g[i], p[i]]))
             left[g[i], p[i]] -= take
             admitted[i] = take
-        mb.used = np.maximum(mb.capacity, mb.used) - left  # what remains is what was not used
+        mb.used = mb.used + (admitted @ to_cell).reshape(mb.capacity.shape)
         return admitted
 
     def _outcomes(self, providers: list[int], counts: list[int], escalated: list[bool],

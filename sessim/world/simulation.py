@@ -15,7 +15,7 @@ from collections.abc import Callable
 import numpy as np
 import simpy
 
-from sessim.engine.core import SHARED_POOL, Engine, EngineConfig, compile_rules
+from sessim.engine.core import SHARED_POOL, Engine, EngineConfig
 from sessim.engine.events import Batch
 from sessim.engine.warmup import DailyRamp, Managed, WarmupPolicy, ip_count_for, ses_auto_ramp
 from sessim.recorder import Recorder
@@ -82,9 +82,7 @@ class OptionWorld:
             max_send_rate_per_s=scenario.account.max_send_rate_per_s,
             retry_schedule_s=tuple(e.retry_schedule_s), expiry_s=e.expiry_hours * 3600,
             shaping=e.shaping,
-            rules=compile_rules((r.name, r.regex, r.action, r.duration_minutes * 60, r.factor,
-                                 r.threshold, r.window_minutes * 60, r.provider)
-                                for r in e.shaping_rules),
+            rules=tuple(r.compiled() for r in e.shaping_rules),
             quantum_s=self.tick_s,
             list_sizes={st.name: st.list_size for st in scenario.sender.streams}),
             policies={self.pool: self.policy} if self.policy else {})

@@ -122,3 +122,8 @@ def reply(line: str, provider: str | None) -> None:
     result = classify(parsed, provider).to_dict()
     click.echo(json.dumps({"code": parsed.code, "enhanced": parsed.enhanced, **result},
                           indent=2))
+
+
+from sessim.batch.cli import batch  # noqa: E402
+
+main.add_command(batch)

@@ -36,11 +36,12 @@ def batch(sweep: str, out: str | None, workers: int | None, executor: str,
     if scheduler and executor != "dask":
         click.echo("error: --scheduler needs --executor dask", err=True)
         sys.exit(2)
-    bar = tqdm(unit="run", disable=quiet, file=sys.stderr, desc="batch")
+    bar = tqdm(unit="run", disable=True)
 
     def start(todo: int, total: int) -> None:
-        bar.reset(total=todo)
-        bar.set_postfix_str(f"{total - todo} of {total} already done")
+        nonlocal bar
+        bar = tqdm(total=todo, unit="run", disable=quiet, file=sys.stderr, desc="batch",
+                   postfix=f"{total - todo} of {total} already done")
 
     def done(output) -> None:
         bar.update(1)

@@ -104,3 +104,11 @@ def test_bad_value_fails_validation_with_field_path(tmp_path: Path) -> None:
     good = build_scenario(loaded.bases[0][1], Point(0, (("options.dedicated.pool.ip_count", 3),)),
                           "p")
     assert good.options[1].pool.ip_count == 3
+
+
+def test_example_sweep_loads() -> None:
+    """The shipped example sweep validates: 3 IP counts x 3 volumes, 10 replications."""
+    from batch_helpers import ROOT
+
+    loaded = load_sweep(ROOT / "scenarios" / "sweeps" / "ip-count-x-volume.yaml")
+    assert len(loaded.sweep.points()) == 9 and loaded.sweep.replications == 10

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import click
 
-from sessim.batch.executors import EXECUTORS
 from sessim.errors import InputError, SessimError
 
 
@@ -16,7 +15,8 @@ from sessim.errors import InputError, SessimError
 @click.option("--out", type=click.Path(file_okay=False),
               help="Output folder (default results/batch/<sweep name>).")
 @click.option("--workers", type=click.IntRange(min=1), help="Worker processes (default: CPUs).")
-@click.option("--executor", type=click.Choice(EXECUTORS), default="serial", show_default=True)
+@click.option("--executor", type=click.Choice(["serial", "processes", "dask"]),
+              default="serial", show_default=True)
 @click.option("--scheduler", help="Dask scheduler address (default: start a LocalCluster).")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 def batch(sweep: str, out: str | None, workers: int | None, executor: str,

@@ -19,7 +19,7 @@ from sessim.errors import InputError
 __all__ = ["EXECUTORS", "Executor", "run_tasks"]
 
 Executor = Literal["serial", "processes", "dask"]
-EXECUTORS: tuple[str, ...] = ("serial", "processes", "dask")
+EXECUTORS: tuple[str, ...] = ("serial", "processes", "dask")  # also in sessim.batch.cli
 
 
 def run_tasks(fn: Callable[[Any], Any], tasks: Sequence[Any], executor: Executor = "serial",

@@ -124,8 +124,10 @@ def reply(line: str, provider: str | None) -> None:
                           indent=2))
 
 
+from sessim.batch.cli import batch  # noqa: E402
 from sessim.profile.cli import profile  # noqa: E402
 from sessim.send.cli import send  # noqa: E402
 
+main.add_command(batch)
 main.add_command(profile)
 main.add_command(send)

@@ -508,7 +508,7 @@ def _list_index(items: list, key: str, where: str) -> int:
         if isinstance(item, dict) and item.get("name") == key:
             return i
     names = [item.get("name") for item in items if isinstance(item, dict)]
-    raise InputError(f"{where}: no item named {key!r} (have {names})")
+    raise InputError(f"{where} has no item named {key!r} (names: {', '.join(map(str, names))})")
 
 
 # ---------------------------------------------------------------- loading

@@ -37,7 +37,7 @@ def test_override_selects_list_items_by_name() -> None:
 
 def test_override_of_unknown_item_names_the_known_ones() -> None:
     """Selecting a missing option says which names exist."""
-    with pytest.raises(KeyError, match="options has no item named 'dedi'.*shared, dedicated"):
+    with pytest.raises(InputError, match="options has no item named 'dedi'.*shared, dedicated"):
         apply_override(DATA, "options.dedi.pool.ip_count", 2)
 
 

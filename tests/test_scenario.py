@@ -115,5 +115,5 @@ def test_with_changes_validates_and_leaves_the_original(tmp_path):
     assert s.options[1].pool.ip_count == 2
     with pytest.raises(InputError, match="ip_count"):
         s.with_changes({"options.dedicated.pool.ip_count": -1})
-    with pytest.raises(InputError, match="no item named 'nope'"):
+    with pytest.raises(InputError, match="has no item named 'nope'"):
         s.with_changes({"options.nope.pool.ip_count": 1})

@@ -22,7 +22,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from sessim.errors import InputError
-from sessim.scenario import Scenario, load_scenario
+from sessim.scenario import Scenario, load_scenario, set_path
 from sessim.yamlio import load_yaml, validation_error_message
 
 __all__ = ["Point", "Sweep", "apply_override", "load_sweep", "replication_seeds"]
@@ -90,46 +90,11 @@ def replication_seeds(master: int, replications: int) -> list[int]:
 
 
 def apply_override(data: dict, path: str, value: Any) -> dict:
-    """A copy of scenario ``data`` (plain dicts/lists) with ``path`` set to ``value``.
-
-    Raises :class:`KeyError` with a readable message if a list item named in the
-    path does not exist. Missing mapping keys are created (scenario validation then
-    rejects unknown ones).
-    """
+    """A copy of scenario ``data`` (plain dicts/lists) with ``path`` set to ``value``
+    (paths as in :meth:`Scenario.with_changes`; InputError for a missing list item)."""
     out = copy.deepcopy(data)
-    parts = path.split(".")
-    node: Any = out
-    walked: list[str] = []
-    for i, part in enumerate(parts):
-        last = i == len(parts) - 1
-        if isinstance(node, list):
-            index = _list_index(node, part, ".".join(walked))
-            if last:
-                node[index] = value
-            else:
-                node = node[index]
-        elif isinstance(node, dict):
-            if last:
-                node[part] = value
-            else:
-                if node.get(part) is None:
-                    node[part] = {}
-                node = node[part]
-        else:
-            raise KeyError(f"{'.'.join(walked)} is a {type(node).__name__}, not a mapping or"
-                           f" list, so {path!r} cannot go into it")
-        walked.append(part)
+    set_path(out, path, value)
     return out
-
-
-def _list_index(items: list, part: str, where: str) -> int:
-    names = [item.get("name") for item in items if isinstance(item, dict)]
-    if part in names:
-        return names.index(part)
-    if part.isdigit() and int(part) < len(items):
-        return int(part)
-    known = ", ".join(str(n) for n in names if n is not None) or "none"
-    raise KeyError(f"{where} has no item named {part!r} (names: {known})")
 
 
 @dataclass(frozen=True)
@@ -166,10 +131,10 @@ def load_sweep(path: str | Path) -> LoadedSweep:
         for param, values in sweep.parameters.items():
             try:
                 apply_override(dumped, param, values[0])
-            except KeyError as exc:
+            except InputError as exc:
                 line = lines.line_for(("parameters", param))
                 raise InputError(f"{path}: line {line}: parameters.{param}: in scenario"
-                                 f" {scenario.name!r}: {exc.args[0]}") from exc
+                                 f" {scenario.name!r}: {exc}") from exc
         bases.append((scenario.name, dumped))
     names = [n for n, _ in bases]
     if len(set(names)) != len(names):
@@ -179,12 +144,12 @@ def load_sweep(path: str | Path) -> LoadedSweep:
 
 def build_scenario(base: dict, point: Point, source: str) -> Scenario:
     """The base scenario with the point's overrides, validated (InputError if not)."""
-    data = base
+    data = copy.deepcopy(base)
     for param, value in point.values:
         try:
-            data = apply_override(data, param, value)
-        except KeyError as exc:
-            raise InputError(f"{source}: {param}: {exc.args[0]}") from exc
+            set_path(data, param, value)
+        except InputError as exc:
+            raise InputError(f"{source}: {param}: {exc}") from exc
     try:
         return Scenario.model_validate(data)
     except ValidationError as exc:

@@ -40,11 +40,13 @@ def run(scenario: str, out: str | None, seed: int | None, days: int | None,
     """
     from tqdm import tqdm
 
-    from sessim.runner import simulate
+    from sessim.runner import check_output_folder, simulate
     from sessim.scenario import load_scenario
 
     try:
         sc = load_scenario(scenario)
+        if out:
+            check_output_folder(out)
         total = (days or sc.duration_days) * len(sc.options)
         with tqdm(total=total, unit="day", desc=sc.name, disable=quiet, file=sys.stderr,
                   leave=False) as bar:
@@ -107,7 +109,8 @@ def schema() -> None:
 
 @main.command()
 @click.argument("line")
-@click.option("--provider", help="gmail, microsoft, yahoo, apple or other.")
+@click.option("--provider", type=click.Choice(["gmail", "microsoft", "yahoo", "apple", "other"]),
+              help="The provider whose rules apply first.")
 def reply(line: str, provider: str | None) -> None:
     """Classify an SMTP reply as SES would report it, as JSON.
 

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from sessim import __version__
+from sessim.errors import InputError
 from sessim.rng import stream as rng_stream
 from sessim.scenario import Scenario
 from sessim.world.simulation import OptionWorld
@@ -48,9 +49,12 @@ class Result:
         """Write scenario.yaml, manifest.json, the CSVs and the plots into ``folder``."""
         from sessim.plots import save_plots
 
-        folder = Path(folder)
+        folder = check_output_folder(folder)
         folder.parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o777 & ~umask)  # mkdtemp makes it private; a result is not
         try:
             (tmp / "scenario.yaml").write_text(
                 dump_yaml(self.scenario.model_dump(mode="json")))
@@ -82,6 +86,16 @@ class Result:
         counts = self.daily.select_dtypes("number").columns.drop(
             ["day", "reputation", "ip_reputation", "domain_reputation", "warmup_pct", "ips"])
         return self.daily.groupby(["option", "day"], sort=False)[list(counts)].sum().reset_index()
+
+
+def check_output_folder(folder: str | Path) -> Path:
+    """The folder, resolved; InputError if it holds anything but an earlier run."""
+    folder = Path(folder).resolve()
+    if folder.exists() and (not folder.is_dir() or (
+            any(folder.iterdir()) and not (folder / "manifest.json").exists())):
+        raise InputError(f"{folder}: exists and is not a sessim run folder; refusing to"
+                         " replace it (choose an empty or new folder)")
+    return folder
 
 
 def simulate(scenario: Scenario, seed: int | None = None, days: int | None = None,

@@ -547,7 +547,9 @@ def _resolve_plan_paths(scenario: Scenario, folder: Path) -> Scenario:
         pool = option.pool
         if (isinstance(pool, DedicatedStandardPool) and isinstance(pool.warmup, WarmupPlan)
                 and pool.warmup.csv and not Path(pool.warmup.csv).is_absolute()):
-            plan = pool.warmup.model_copy(update={"csv": str(folder / pool.warmup.csv)})
+            # Absolute, so that the resolved scenario.yaml of a run can be run again.
+            plan = pool.warmup.model_copy(
+                update={"csv": str((folder / pool.warmup.csv).resolve())})
             option = option.model_copy(update={"pool": pool.model_copy(update={"warmup": plan})})
         options.append(option)
     return scenario.model_copy(update={"options": options})

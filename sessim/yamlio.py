@@ -71,6 +71,15 @@ class _LineLoader(yaml.SafeLoader):
         super().__init__(stream)
         self.lines: dict[Loc, int] = {}
 
+    def construct_yaml_timestamp(self, node: yaml.Node) -> Any:
+        # An impossible date (2026-02-30) raises a bare ValueError with no line.
+        try:
+            return super().construct_yaml_timestamp(node)
+        except ValueError as exc:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"not a valid date: {node.value!r} ({exc})", node.start_mark
+            ) from exc
+
     def load_with_lines(self) -> tuple[Any, bool]:
         """Return ``(data, found)``; ``found`` is False for an empty document."""
         node = self.get_single_node()
@@ -105,6 +114,9 @@ class _LineLoader(yaml.SafeLoader):
             key = self.construct_object(key_node)
             self.lines[path + (key,)] = key_node.start_mark.line + 1
             self._record(value_node, path + (key,), active)
+
+
+_LineLoader.add_constructor("tag:yaml.org,2002:timestamp", _LineLoader.construct_yaml_timestamp)
 
 
 def load_yaml(path: str | Path) -> tuple[Any, LineMap]:

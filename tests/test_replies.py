@@ -123,7 +123,6 @@ GENERIC_REPLIES = [
      "recipient-server-4xx"),
     ("450 4.0.0 Try again later", D, None, None, "General", "transient-4xx"),
     ("354 Start mail input", B, "Undetermined", "Undetermined", None, "undetermined"),
-    ("600 Unknown", B, "Undetermined", "Undetermined", None, "undetermined"),
 ]
 
 
@@ -219,9 +218,10 @@ def test_parse_dsn_diagnostic_prefix():
     assert Reply.parse("smtp; 550 5.1.1 user unknown") == Reply(550, "5.1.1", "user unknown")
 
 
-@pytest.mark.parametrize("bad", ["", "   ", "hello", "OK 250", "25 OK", "2500 OK", "abc 250"])
+@pytest.mark.parametrize("bad", ["", "   ", "hello", "OK 250", "25 OK", "2500 OK", "abc 250",
+                                 "999 nonsense", "600 Unknown", "199 x"])
 def test_parse_rejects_line_without_code(bad):
-    """A line without a leading 3-digit code raises ValueError naming the problem."""
+    """A line without a leading 3-digit code of 2xx to 5xx raises ValueError."""
     with pytest.raises(ValueError, match="3-digit code"):
         Reply.parse(bad)
 
@@ -282,12 +282,13 @@ def test_custom_rules_without_match_give_undetermined():
 
 
 def test_default_rules_are_well_formed():
-    """Default rule names are unique, providers known, and provider rules match on text."""
+    """Default rule names are unique, providers known, and provider rules match on text
+    or on an enhanced code only that provider uses."""
     names = [r.name for r in DEFAULT_RULES]
     assert len(names) == len(set(names))
     for rule in DEFAULT_RULES:
         if rule.provider is not None:
-            assert rule.provider in PROVIDERS and rule.text
+            assert rule.provider in PROVIDERS and (rule.text or rule.enhanced)
     assert DEFAULT_RULES[-1].code_pattern == "xxx"  # catch-all last
 
 

@@ -28,7 +28,7 @@ DELAY_TYPES = ("InternalFailure", "General", "MailboxFull", "SpamDetected",
                "BYOIPHostNameLookupUnavailable", "Undetermined", "SendingDeferral")
 PROVIDERS = ("gmail", "microsoft", "yahoo", "apple", "other")
 
-_LINE = re.compile(r"(\d{3})(?:([ -])(.*))?")
+_LINE = re.compile(r"([2-5]\d{2})(?:([ -])(.*))?")  # RFC 5321: first digit 2 to 5
 _ENHANCED = re.compile(r"([245]\.\d{1,3}\.\d{1,3})(?:\s+|$)")
 _DSN_PREFIX = re.compile(r"^\s*smtp\s*;\s*", re.IGNORECASE)  # DSN Diagnostic-Code form
 
@@ -156,6 +156,8 @@ DEFAULT_RULES: tuple[ReplyRule, ...] = (
     # 421-4.7.28 SPF/DKIM-domain forms; SES has no domain delayType: as IP form (assumption).
     _d("gmail-4.7.28-domain", "4xx", "IPFailure", enhanced=r"4\.7\.28",
        text=r"unusual rate|rate limited", provider="gmail", **_T),
+    # 4.7.28 is Gmail's own code: a bare or shortened 4.7.28 reply is the same signal.
+    _d("gmail-4.7.28", "4xx", "IPFailure", enhanced=r"4\.7\.28", provider="gmail", **_T),
     # 450 4.2.1: that recipient receives mail too fast; about the recipient, not the IP.
     _d("gmail-4.2.1-recipient-rate", "45x", "RecipientServerError", enhanced=r"4\.2\.1",
        text=r"receiving mail (at a rate|too quickly)", provider="gmail"),

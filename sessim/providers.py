@@ -47,8 +47,8 @@ _GENERIC: dict[str, Any] = {
     # Assumption: weight of domain vs IP reputation in filtering.
     "domain_weight": 0.3,
     # Assumption: inbox share = 1 / (1 + exp(-(score - midpoint) * steepness)).
-    "inbox_midpoint": 0.45,
-    "inbox_steepness": 14.0,
+    "inbox_midpoint": 0.5,
+    "inbox_steepness": 10.0,
     # Assumption: below this score the provider rejects (5xx) a growing share.
     "block_below": 0.25,
     # FACTS.md: bulk-sender rules (None: the provider has none).
@@ -105,7 +105,7 @@ _OVERRIDES: dict[str, dict[str, Any]] = {
         # FACTS.md "Microsoft consumer": strict on new IPs, most mail filtered initially.
         "cold_ip_per_hour": 300.0,
         "established_ip_per_hour": 10000.0,
-        "unknown_score": 0.4,
+        "unknown_score": 0.2,
         # FACTS.md: very sensitive to volume swings.
         "growth_per_day": 1.6,
         "bulk_threshold_per_day": 5000,  # FACTS.md: over 5,000/day from 5 May 2025

@@ -17,7 +17,6 @@ from sessim.engine.events import (
     Delayed,
     Delivered,
     EngineEvent,
-    Held,
     Overflowed,
     Rejected,
     Sent,
@@ -25,9 +24,9 @@ from sessim.engine.events import (
 )
 
 COUNTS = ("sent", "attempts", "accepted", "deferred", "bounced_hard", "bounced_soft", "blocked",
-          "rejected", "suppressed", "overflow", "held", "inbox", "spam", "complaints", "opens",
-          "traps")
-SNAPSHOTS = ("reputation", "ip_reputation", "domain_reputation", "warmup_pct", "ips")
+          "rejected", "suppressed", "overflow", "inbox", "spam", "complaints", "opens", "traps")
+# State at the end of each day.
+SNAPSHOTS = ("queued", "reputation", "ip_reputation", "domain_reputation", "warmup_pct", "ips")
 
 
 class Recorder:
@@ -69,8 +68,6 @@ class Recorder:
                 self._add(ev.attempt.batch.provider, ("rejected",), ev.count)
             elif isinstance(ev, Overflowed):
                 self._add(ev.batch.provider, ("overflow",), ev.count)
-            elif isinstance(ev, Held):
-                self._add(ev.batch.provider, ("held",), ev.count)
 
     def _add(self, provider: str, metrics: tuple[str, ...], count: int) -> None:
         p = self.index[provider]
@@ -95,7 +92,8 @@ class Recorder:
             frame[m] = self.counts[:, :, i].reshape(-1).astype(np.int64)
         for i, m in enumerate(SNAPSHOTS):
             frame[m] = self.snap[:, :, i].reshape(-1)
-        frame["ips"] = frame["ips"].astype(np.int64)
+        for m in ("ips", "queued"):
+            frame[m] = frame[m].astype(np.int64)
         frame["reputation_level"] = self.levels.reshape(-1)
         frame["cost_usd"] = (self.cost[:, None] * share).reshape(-1)
         return frame

@@ -85,6 +85,7 @@ class Result:
         """Daily totals per option (all providers summed)."""
         counts = self.daily.select_dtypes("number").columns.drop(
             ["day", "reputation", "ip_reputation", "domain_reputation", "warmup_pct", "ips"])
+        # "queued" stays: summed over providers it is the whole queue.
         return self.daily.groupby(["option", "day"], sort=False)[list(counts)].sum().reset_index()
 
 

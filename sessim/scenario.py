@@ -209,6 +209,9 @@ class DedicatedStandardPool(Model):
     auto_warmup_final_daily_per_ip: Count = 50_000
     # Assumption: the ramp's shape is not published; geometric from this start.
     auto_warmup_first_daily_per_ip: Annotated[float, Field(gt=0)] = 250
+    # Assumption: an hour may use this many hours' share of a daily cap (a day's cap
+    # within 4 hours), as a blast would.
+    hourly_burst: Annotated[float, Field(ge=1.0, le=24.0)] = 6.0
     lease_days: Annotated[int, Field(gt=0)] | None = Field(
         None, description="Release the IPs after this many days (cost prorated by day).")
 
@@ -423,6 +426,9 @@ class Scenario(Model):
                 merged[name] = override  # let field validation report it
                 continue
             base = default_provider(name)
+            if name not in DEFAULT_PROVIDER_NAMES:
+                # A new provider (or a misspelt one) must say how much of a list it holds.
+                del base["market_share"]
             replies = {**base["replies"], **(override.get("replies") or {})}
             merged[name] = {**base, **override, "replies": replies}
         return {**data, "providers": merged}
@@ -431,17 +437,17 @@ class Scenario(Model):
     def _references(self) -> Scenario:
         names = [o.name for o in self.options]
         if len(set(names)) != len(names):
-            raise ValueError(f"option names must be unique: {names}")
+            raise ValueError(f"options: names must be unique, got {names}")
         config_sets = {s.config_set for s in self.sender.streams}
-        for option in self.options:
+        for i, option in enumerate(self.options):
             for cs in option.configuration_sets or []:
                 if cs not in config_sets:
-                    raise ValueError(f"option {option.name!r} routes configuration set {cs!r},"
-                                     f" which no stream uses (streams use {sorted(config_sets)})")
-        for stream in self.sender.streams:
+                    raise ValueError(f"options[{i}].configuration_sets: {cs!r} is used by no"
+                                     f" stream (streams use {sorted(config_sets)})")
+        for i, stream in enumerate(self.sender.streams):
             for provider in stream.provider_mix or {}:
                 if provider not in self.providers:
-                    raise ValueError(f"stream {stream.name!r} mixes unknown provider"
+                    raise ValueError(f"sender.streams[{i}].provider_mix: unknown provider"
                                      f" {provider!r}; known: {', '.join(self.providers)}")
         return self
 
@@ -471,13 +477,20 @@ class Scenario(Model):
         try:
             return Scenario.model_validate(data)
         except ValidationError as exc:
-            raise InputError(validation_error_message(exc, "changes", None)) from exc
+            raise _input_error(exc, "changes", None) from exc
 
     def sha256(self) -> str:
         # A scenario without a sending section hashes as before the section existed.
         exclude = {"sending"} if self.sending is None else None
         text = json.dumps(self.model_dump(mode="json", exclude=exclude), sort_keys=True)
         return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _input_error(exc: ValidationError, source: str, lines: Any) -> InputError:
+    message = validation_error_message(exc, source, lines)
+    for tag in POOL_TYPES:  # pydantic names the union member in the path; users don't
+        message = message.replace(f".{tag}.", ".")
+    return InputError(message)
 
 
 def set_path(data: dict[str, Any], path: str, value: Any) -> None:
@@ -524,10 +537,7 @@ def load_scenario(path: str | Path, **overrides: Any) -> Scenario:
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:
-        message = validation_error_message(exc, str(path), lines)
-        for tag in POOL_TYPES:  # pydantic names the union member in the path; users don't
-            message = message.replace(f".{tag}.", ".")
-        raise InputError(message) from exc
+        raise _input_error(exc, str(path), lines) from exc
     scenario = _resolve_plan_paths(scenario, path.parent)
     for option in scenario.options:
         if isinstance(option.pool, DedicatedStandardPool) and isinstance(option.pool.warmup,

@@ -262,7 +262,7 @@ def validation_error_message(
                 parts.append(f"line {line}")
         if loc:
             parts.append(_field_path(loc))
-        message = error.get("msg", "invalid value")
+        message = error.get("msg", "invalid value").removeprefix("Value error, ")
         shown = _shown(error.get("input")) if error.get("type") != "missing" else None
         if shown is not None:
             message += f" (got {shown})"

@@ -99,7 +99,7 @@ def test_yahoo_tss04_suspends_the_pool_for_four_hours():
 
 def test_warmup_cap_overflows_to_shared_pool():
     """Over a plan's cap, the excess goes through the SES shared pool."""
-    plan = DailyRamp(0.0, 1, [(1, 2400.0, None, None)])
+    plan = DailyRamp(0.0, 1, [(1, 2400.0, None, None)], burst=1.0)
     engine = Engine(config(), policies={"dedicated": plan})
     engine.submit(0.0, Batch("s", "gmail", "cs", 1000))
     pools = {}

@@ -105,10 +105,11 @@ def test_credentials_only_by_env_var_name(tmp_path):
 
 
 def test_dry_run_prints_todays_routing(tmp_path):
-    """Warm-up cap 48/day = 2 an hour: the warming pool carries 2 an hour, the rest
-    overflows to the shared pool; nothing is sent and no state is written."""
+    """Warm-up cap 8/day, of which an hour may use 6 hours' share = 2 an hour: the
+    warming pool carries 2 an hour, the rest overflows to the shared pool; nothing is
+    sent and no state is written."""
     emails = [f"u{i}@gmail.com" for i in range(5)] + ["x@yahoo.com"]
-    files = write_job(tmp_path, free_port(), emails, cap=48, rate=1)
+    files = write_job(tmp_path, free_port(), emails, cap=8, rate=1)
     result = cli(files, "--dry-run", "--state", str(tmp_path / "state"))
     assert result.exit_code == 0, result.output
     assert "warm-up day: 1" in result.output

@@ -66,7 +66,13 @@ def test_ses_auto_ramp_reaches_50000_on_day_45():
     steps = ses_auto_ramp(45, 250, 50_000)
     assert steps[0][1] == pytest.approx(250) and steps[-1][1] == pytest.approx(50_000)
     ramp = DailyRamp(0.0, 2, steps)
-    assert ramp.cap("gmail", 0.0).remaining == pytest.approx(2 * 250 / 24)
+    # a day's budget of 2 x 250, of which an hour may use 6 hours' share
+    assert ramp.cap("gmail", 0.0).remaining == pytest.approx(2 * 250 * 6 / 24)
+    ramp.record("gmail", 0.0, 125)
+    ramp.record("gmail", 3600.0, 125)
+    ramp.record("gmail", 7200.0, 125)
+    ramp.record("gmail", 10800.0, 125)
+    assert ramp.cap("gmail", 14400.0).remaining == 0
     assert ramp.cap("gmail", 45 * 86400.0).remaining is None
     assert ramp.percent(None, 0.0) == 0 and ramp.percent(None, 45 * 86400.0) == 100
 

@@ -216,6 +216,13 @@ class Engine:
         """Messages waiting in the queue (not yet delivered, bounced or rejected)."""
         return sum(item.count for _, _, item in self._heap)
 
+    def queued_by_provider(self) -> dict[str, int]:
+        """Messages waiting in the queue, per provider."""
+        out: dict[str, int] = {}
+        for _, _, item in self._heap:
+            out[item.batch.provider] = out.get(item.batch.provider, 0) + item.count
+        return out
+
     # ------------------------------------------------------------ steps
     def _admit(self, now: float, item: _Pending) -> bool:
         """Suppression, quota and rate for mail not yet accepted by the account."""

@@ -33,6 +33,7 @@ class WarmupPolicy:
         self.hour = -1
         self.used_hour: dict[str, float] = defaultdict(float)  # this hour, by provider
         self.used_day: dict[tuple[str, int], float] = defaultdict(float)  # (provider, day)
+        self.total_day: dict[int, float] = defaultdict(float)  # all providers, by day
 
     def day(self, now: float) -> int:
         """1-based warm-up day."""
@@ -45,6 +46,7 @@ class WarmupPolicy:
         self._at_hour(now)
         self.used_hour[provider] += count
         self.used_day[provider, int(now // DAY)] += count
+        self.total_day[int(now // DAY)] += count
 
     def throttled(self, provider: str, now: float) -> None:
         """A throttling reply came back for mail of this pool to ``provider``."""
@@ -68,19 +70,22 @@ class WarmupPolicy:
 
 
 class DailyRamp(WarmupPolicy):
-    """A cap per IP and day for the whole pool, spread evenly over the day's hours.
+    """Caps per IP for the whole pool: a daily budget and/or an hourly cap.
 
     Used for SES auto warm-up (a geometric ramp to a final daily cap) and for
-    plans with daily and/or hourly caps, optionally per provider.
+    plans with daily and/or hourly caps, optionally per provider. A daily cap is
+    a budget for the day, of which one hour may use ``burst`` hours' share, so a
+    blast can use a day's cap within a few hours.
     """
 
     name = "plan"
 
     def __init__(self, start: float, ip_count: int,
                  steps: list[tuple[int, float | None, float | None, str | None]],
-                 provider_shares: dict[str, float] | None = None) -> None:
+                 provider_shares: dict[str, float] | None = None, burst: float = 6.0) -> None:
         super().__init__(start)
         self.ip_count = ip_count
+        self.burst = burst
         # A pool-wide cap is shared among providers by their share of the traffic,
         # as mail to all providers is interleaved within an hour.
         self.shares = provider_shares
@@ -112,8 +117,14 @@ class DailyRamp(WarmupPolicy):
         if hourly is not None:
             limits.append(self._hour_left(key, now, hourly * self.ip_count * share))
         if daily is not None:
-            limits.append(self._hour_left(key, now, daily * self.ip_count * share / 24.0))
+            budget = daily * self.ip_count * share
+            limits.append(max(0.0, budget - self._day_used(key, now)))
+            limits.append(self._hour_left(key, now, budget * self.burst / 24.0))
         return Cap(min(limits) if limits else None, True)
+
+    def _day_used(self, key: str | None, now: float) -> float:
+        today = int(now // DAY)
+        return self.total_day[today] if key is None else self.used_day[key, today]
 
     def percent(self, provider: str | None, now: float) -> float:
         return min(100.0, 100.0 * (self.day(now) - 1) / self.last_day)

@@ -10,8 +10,10 @@ in docs/model.md; in short, per (group, provider) and per (domain, provider):
   moves toward it within ``fall_hours`` when falling and ``rise_days`` when
   rising (repair is slower than damage);
 * an IP counts as *known* to the provider in proportion to how regularly it
-  sends ``known_volume_per_day``: ``known`` decays over ``volume_memory_days``,
-  so an idle or irregular IP drifts back toward ``unknown_score``;
+  sends ``known_volume_per_day``: ``regular`` is the share of recent days it did
+  (decaying over ``volume_memory_days``) and ``known = min(1, 2 * regular)``, so
+  an IP seen on half the days is known, while an idle or weekly IP drifts back
+  toward ``unknown_score``;
 * hourly capacity per IP is ``max(cold_ip_per_hour, growth_per_day * peak,
   established_ip_per_hour * trust)`` where ``peak`` is the IP's recent busiest
   hour (also decaying) and ``trust`` grows as the IP becomes known with a good
@@ -141,7 +143,7 @@ class Mailboxes:
         self.rep = Reputation((groups + 1, providers), params,
                               np.vstack([np.broadcast_to(ip_scores, shape), domain_score]))
         self.domain_row = groups
-        self.known = np.broadcast_to(np.array(known, float)[:, None], shape).copy()
+        self.regular = np.broadcast_to(np.array(known, float)[:, None], shape).copy()
         self.peak = np.broadcast_to(peak_per_ip, shape).astype(float).copy()
         # The shared pool stays established: its busiest hour never decays below its start.
         self.peak_floor = self.peak.copy()
@@ -158,7 +160,12 @@ class Mailboxes:
     # -------------------------------------------------------------- per tick
     def ip_effective(self) -> np.ndarray:
         """IP score as filtering uses it: an unknown IP counts as ``unknown_score``."""
-        return self.known * self.ip_score + (1 - self.known) * self.p.unknown_score
+        known = self.known()
+        return known * self.ip_score + (1 - known) * self.p.unknown_score
+
+    def known(self) -> np.ndarray:
+        """How well each provider knows each IP group, 0..1."""
+        return np.minimum(1.0, 2.0 * self.regular)
 
     @property
     def ip_score(self) -> np.ndarray:
@@ -181,7 +188,7 @@ class Mailboxes:
 
     def start_tick(self, hours: float) -> None:
         p = self.p
-        trusted = self.known * np.clip((self.ip_score - 0.6) / 0.3, 0.0, 1.0)
+        trusted = self.known() * np.clip((self.ip_score - 0.6) / 0.3, 0.0, 1.0)
         per_ip = np.maximum(np.maximum(p.cold_ip_per_hour, p.growth_per_day * self.peak),
                             p.established_ip_per_hour * trusted)
         health = np.clip(self.ip_effective() / 0.5, 0.1, 1.0)
@@ -209,7 +216,7 @@ class Mailboxes:
         keep = 0.5 ** (1.0 / self.p.volume_memory_days)
         per_ip = self.day_accepted / self.ip_count[:, None]
         regular = np.minimum(1.0, per_ip / self.p.known_volume_per_day)
-        self.known = self.known * keep + (1 - keep) * regular
+        self.regular = self.regular * keep + (1 - keep) * regular
         self.peak = np.maximum(np.maximum(self.peak * keep, self.day_max_hour), self.peak_floor)
         self.day_max_hour[:] = 0.0
         self.day_accepted[:] = 0.0

@@ -55,7 +55,7 @@ def warmup_policy(option: Option, shares: dict[str, float]) -> WarmupPolicy | No
         assert isinstance(pool.warmup, WarmupPlan)
         steps = [(s.day, s.daily_per_ip, s.hourly_per_ip, s.provider)
                  for s in plan_table(pool.warmup)]
-    return DailyRamp(0.0, pool.ip_count, steps, shares)
+    return DailyRamp(0.0, pool.ip_count, steps, shares, pool.hourly_burst)
 
 
 class OptionWorld:
@@ -216,11 +216,13 @@ class OptionWorld:
         g = self.groups[self.pool]
         now = (day + 1) * DAY - 1
         eff, ip_eff = mb.effective()[g], mb.ip_effective()[g]
+        queued = self.engine.queued_by_provider()
+        known = mb.known()
         for p, name in enumerate(self.s.provider_names):
             pct = self.policy.percent(name, now) if self.policy else 100.0
-            rec.snap[day, p] = (eff[p], ip_eff[p], mb.domain_score[p], pct, mb.ip_count[g]
-                                if g else 0)
-            rec.levels[day, p] = level_of(eff[p], mb.known[g, p])
+            rec.snap[day, p] = (queued.get(name, 0), eff[p], ip_eff[p], mb.domain_score[p], pct,
+                                mb.ip_count[g] if g else 0)
+            rec.levels[day, p] = level_of(eff[p], known[g, p])
         sent = rec.counts[day, :, 0].sum()
         pool = self.option.pool
         managed = isinstance(pool, DedicatedManagedPool)
@@ -237,7 +239,9 @@ class OptionWorld:
             "bounce_rate": bounce, "complaint_rate": complaint, "status": self.account.status,
             "quota_used": int(sent), "daily_quota": self.s.account.daily_quota})
         if managed:
-            mb.set_ip_count(g, ip_count_for(sent, pool.daily_per_ip))
+            # SES scales a managed pool for its busiest recent day (assumption: a week).
+            busiest = rec.counts[max(0, day - 6):day + 1, :, 0].sum(axis=1).max()
+            mb.set_ip_count(g, ip_count_for(busiest, pool.daily_per_ip))
         mb.end_day()
         self.transport.end_day()
         rec.day = day + 1

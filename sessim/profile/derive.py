@@ -49,7 +49,7 @@ class CampaignFit:
 
 @dataclass
 class StreamFigures:
-    """What was measured for one stream (None: not in the export)."""
+    """What was measured for one stream (None: not in the export, or too few messages)."""
 
     name: str
     volume_source: str
@@ -152,8 +152,13 @@ def _campaigns(grid: np.ndarray, first: dt.date
     return base + one_off / len(daily), fits, one_off_days, ~burst
 
 
+# A rate measured on fewer messages than this says little (one bounce in ten sends is
+# not a 10% bounce rate): below it the scenario keeps sessim's default.
+MIN_RATE_SAMPLE = 1000
+
+
 def _rate(num: float, den: float) -> float | None:
-    return min(1.0, num / den) if den > 0 else None
+    return min(1.0, num / den) if den >= MIN_RATE_SAMPLE else None
 
 
 def _stream(st: StreamStats, first: dt.date, days: int, complaints_exported: bool

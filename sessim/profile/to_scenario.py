@@ -15,7 +15,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from sessim.errors import InputError
-from sessim.profile.derive import ProfileFigures, StreamFigures
+from sessim.profile.derive import MIN_RATE_SAMPLE, ProfileFigures, StreamFigures
 from sessim.scenario import Account, DedicatedStandardPool, Scenario
 from sessim.yamlio import dump_yaml, validation_error_message
 
@@ -49,7 +49,9 @@ def _stream_data(s: StreamFigures) -> tuple[dict[str, Any], list[str], list[str]
              ("open_rate", s.open_rate, "opens"))
     for key, value, label in pairs:
         if value is None:
-            defaults.append(f"{key} ({label} not in the export)")
+            why = (f"{label} not in the export" if s.sent >= MIN_RATE_SAMPLE else
+                   f"{s.sent} messages are too few to measure it; {MIN_RATE_SAMPLE} needed")
+            defaults.append(f"{key} ({why})")
         else:
             data[key] = round(value, 6)
             measured.append(key)

@@ -142,17 +142,16 @@ class OptionWorld:
     def _traffic(self, env: simpy.Environment):
         streams = self.s.sender.streams
         names = self.s.provider_names
-        for tick in range(self.traffic.shape[0]):
+        for per_stream in self.traffic.tolist():  # plain ints: cheaper than numpy scalars
             day = int(env.now // DAY)
-            for si, st in enumerate(streams):
-                counts = self.traffic[tick, si]
-                if not counts.any():
+            for st, counts in zip(streams, per_stream):
+                if not any(counts):
                     continue
                 quality = self._quality(st, day)
-                for pi, n in enumerate(counts):
+                for name, n in zip(names, counts):
                     if n:
-                        self.engine.submit(env.now, Batch(st.name, names[pi], st.config_set,
-                                                          int(n), payload=quality))
+                        self.engine.submit(env.now, Batch(st.name, name, st.config_set, n,
+                                                          payload=quality))
             yield env.timeout(self.tick_s)
 
     def _quality(self, st, day: int):

@@ -10,6 +10,8 @@ import re
 import subprocess
 import sys
 
+import pytest
+
 from sessim.engine.core import SHARED_POOL, Engine, EngineConfig, Rule
 from sessim.engine.events import Batch, Bounced, Delayed, Delivered, Held, Outcome, Suppressed
 from sessim.engine.replies import Reply
@@ -117,3 +119,20 @@ def test_delay_is_measured_from_submission():
     delivered = [e for e in events if isinstance(e, Delivered)]
     assert delivered[0].delay_s == 3600.0
     assert not any(isinstance(e, Delayed) for e in events)
+
+
+def test_per_provider_hourly_limit_in_real_sending_paces_by_the_minute():
+    """In real sending (no tick), a 500/hour provider limit lets a minute's worth through
+    at once and holds the rest only until the next token, not for a minute each."""
+    engine = Engine(config(quantum_s=0.0, provider_max_per_hour={"yahoo": 500.0}))
+    for i in range(20):
+        engine.submit(0.0, Batch("s", "yahoo", "cs", recipient=f"u{i}@yahoo.com"))
+    sent_at = []
+    now = 0.0
+    while engine.next_wakeup() is not None and now < 600:
+        now = max(now, engine.next_wakeup())
+        sent_at += [now for _ in engine.poll(now)]
+    assert len(sent_at) == 20
+    assert sum(t == 0.0 for t in sent_at) == 8  # a minute of 500/h
+    # then one per 7.2 s; the first waits for the 0.67 token the burst left short
+    assert sent_at[-1] == pytest.approx((8 + 12 - 500 / 60) * 3600 / 500)

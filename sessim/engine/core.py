@@ -286,11 +286,12 @@ class Engine:
             allowed = count
             if state.limit is not None and state.limit_until < now:
                 state.limit, state.bucket = None, None
-            for bucket in (state.bucket, self._static_bucket(pool, provider, now)):
-                if bucket is not None:
-                    allowed = min(allowed, bucket.available(now))
-            if allowed < count:
-                hold_until = now + max(self.config.quantum_s, 60.0)
+            buckets = [b for b in (state.bucket, self._static_bucket(pool, provider, now)) if b]
+            for bucket in buckets:
+                allowed = min(allowed, bucket.available(now))
+            if allowed < count:  # until the next tick, or (real sending) the next token
+                hold_until = (now + self.config.quantum_s if self.config.quantum_s else
+                              max(b.when_available(now, allowed + 1) for b in buckets))
         if hold_until is not None and allowed < count:
             # Routed and capped already: it stays on this pool.
             self._hold(now, item, count - allowed, pool, pool, "shaping", self._at(hold_until))
@@ -324,9 +325,14 @@ class Engine:
             return None
         bucket = self._static.get((pool, provider))
         if bucket is None:
-            bucket = self._static[pool, provider] = TokenBucket(
-                per_hour / 3600.0, per_hour * max(self.config.quantum_s, 1.0) / 3600.0, now)
+            bucket = self._static[pool, provider] = self._hourly_bucket(per_hour, now)
         return bucket
+
+    def _hourly_bucket(self, per_hour: float, now: float) -> TokenBucket:
+        """A per-hour limit as a token bucket holding a tick's worth (simulation) or a
+        minute's worth (real sending) of messages."""
+        return TokenBucket(per_hour / 3600.0, per_hour * max(self.config.quantum_s, 60.0) / 3600.0,
+                           now)
 
     def _retry(self, now: float, attempt: Attempt, outcome: Outcome,
                result: Classification) -> None:
@@ -371,9 +377,7 @@ class Engine:
             else:
                 limit = max(rule.min_per_hour, rule.factor * state.accepted.used(now))
                 state.limit, state.limit_until = limit, until
-                state.bucket = TokenBucket(limit / 3600.0,
-                                           limit * max(self.config.quantum_s, 1.0) / 3600.0,
-                                           now)
+                state.bucket = self._hourly_bucket(limit, now)
             self._events.append(ShapingChanged(now, pool, provider, rule.name, rule.action,
                                                until, limit))
             return  # first matching rule acts

@@ -19,7 +19,7 @@ class TokenBucket:
         if now > self.stamp:
             self.tokens = min(self.burst, self.tokens + (now - self.stamp) * self.rate)
             self.stamp = now
-        return int(self.tokens)
+        return int(self.tokens + 1e-9)  # refills land on whole tokens despite rounding
 
     def take(self, n: int) -> None:
         self.tokens -= n

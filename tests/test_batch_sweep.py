@@ -112,3 +112,12 @@ def test_example_sweep_loads() -> None:
 
     loaded = load_sweep(ROOT / "scenarios" / "sweeps" / "ip-count-x-volume.yaml")
     assert len(loaded.sweep.points()) == 9 and loaded.sweep.replications == 10
+
+
+def test_misspelt_last_path_segment_is_refused_at_load(tmp_path: Path) -> None:
+    """A parameter path whose last segment is not a field is an input error at load
+    time, not twelve failed runs."""
+    sweep = write_sweep(tmp_path, "parameters:\n  options.dedicated.pool.ip_cont: [1, 2]\n"
+                                  "replications: 2\n")
+    with pytest.raises(InputError, match="ip_cont"):
+        load_sweep(sweep)

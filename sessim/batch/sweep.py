@@ -129,17 +129,31 @@ def load_sweep(path: str | Path) -> LoadedSweep:
                              f" scenario:\n{exc}") from exc
         dumped = scenario.model_dump(mode="json")
         for param, values in sweep.parameters.items():
+            line = lines.line_for(("parameters", param))
             try:
-                apply_override(dumped, param, values[0])
+                changed = apply_override(dumped, param, values[0])
             except InputError as exc:
-                line = lines.line_for(("parameters", param))
                 raise InputError(f"{path}: line {line}: parameters.{param}: in scenario"
                                  f" {scenario.name!r}: {exc}") from exc
+            _check_path_exists(changed, param, f"{path}: line {line}: parameters.{param}")
         bases.append((scenario.name, dumped))
     names = [n for n, _ in bases]
     if len(set(names)) != len(names):
         raise InputError(f"{path}: base scenarios must have distinct names, got {names}")
     return LoadedSweep(sweep, path, tuple(bases))
+
+
+def _check_path_exists(data: dict, param: str, where: str) -> None:
+    """A parameter path must name a scenario field: a misspelt last segment would make
+    every run fail, so it is refused when the sweep is loaded. (A value that does not
+    validate fails only its own runs.)"""
+    try:
+        Scenario.model_validate(data)
+    except ValidationError as exc:
+        unknown = [e for e in exc.errors() if e["type"] == "extra_forbidden"]
+        if unknown:
+            raise InputError(f"{where}: not a scenario field (check the spelling of"
+                             f" {param.split('.')[-1]!r})") from exc
 
 
 def build_scenario(base: dict, point: Point, source: str) -> Scenario:

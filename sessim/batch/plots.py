@@ -31,7 +31,9 @@ def save_sweep_plots(table: pd.DataFrame, sweep: Sweep, folder: Path) -> list[Pa
         if rows.empty:
             continue
         for param in params:
-            others = ["scenario", *[p for p in params if p != param]]
+            # Name the scenario in the legend only when the sweep has several.
+            scenarios = ["scenario"] if rows.scenario.nunique() > 1 else []
+            others = [*scenarios, *[p for p in params if p != param]]
             options = sorted(rows.option.unique())
             fig, axes = plt.subplots(1, len(options), figsize=(4.2 * len(options), 3.6),
                                      squeeze=False, sharey=True)
@@ -58,7 +60,8 @@ def save_sweep_plots(table: pd.DataFrame, sweep: Sweep, folder: Path) -> list[Pa
 def _panel(ax, rows: pd.DataFrame, param: str, others: list[str]) -> None:
     values = list(dict.fromkeys(rows[param]))
     numeric = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values)
-    for key, group in rows.groupby(others, sort=True, dropna=False):
+    groups = rows.groupby(others, sort=True, dropna=False) if others else [((), rows)]
+    for key, group in groups:
         key = key if isinstance(key, tuple) else (key,)
         group = group.sort_values(param) if numeric else group
         x = group[param].to_numpy() if numeric else [values.index(v) for v in group[param]]
@@ -68,6 +71,16 @@ def _panel(ax, rows: pd.DataFrame, param: str, others: list[str]) -> None:
         ax.errorbar(x, group["mean"], yerr=[group["mean"] - group["ci95_low"],
                                             group["ci95_high"] - group["mean"]],
                     fmt="none", ecolor=line.get_color(), capsize=3)
-    if not numeric:
+    if numeric:  # ticks at the swept values, written compactly (2M, not 2000000)
+        ticks = sorted(values)
+        ax.set_xticks(ticks, [_compact(v) for v in ticks])
+    else:
         ax.set_xticks(range(len(values)), [str(v) for v in values])
     ax.grid(alpha=0.3)
+
+
+def _compact(value: float) -> str:
+    for size, suffix in ((1e9, "G"), (1e6, "M"), (1e3, "k")):
+        if abs(value) >= size:
+            return f"{value / size:g}{suffix}"
+    return f"{value:g}"

@@ -29,7 +29,8 @@ def _grid(n: int, title: str) -> tuple[Figure, list]:
 def reputation(result: Result) -> Figure:
     """Reputation (0..1) per provider over time, one panel per option."""
     options = list(result.summary.option)
-    fig, axes = _grid(len(options), "Reputation per provider (effective score, 0..1)")
+    fig, axes = _grid(len(options), "Reputation of each option's own pool per provider"
+                              " (score filtering uses, 0..1)")
     for ax, option in zip(axes, options):
         d = result.daily[result.daily.option == option]
         for provider, g in d.groupby("provider", sort=False):
@@ -95,17 +96,22 @@ def cumulative_cost(result: Result) -> Figure:
 
 
 def comparison(result: Result) -> Figure:
-    """One panel comparing the options on the summary's key figures."""
+    """One panel comparing the options on the summary's key figures, values written
+    on the bars."""
     s = result.summary
-    metrics = [("inbox_rate", "inbox rate"), ("spam_rate", "spam-folder rate"),
-               ("deferral_rate", "deferral rate"), ("p95_delay_s", "p95 delay (s)"),
-               ("bounce_rate", "SES bounce rate"), ("monthly_cost_usd", "monthly cost (USD)")]
+    metrics = [("inbox_rate", "inbox rate", 100, "{:.2f}%"),
+               ("spam_rate", "spam-folder rate", 100, "{:.2f}%"),
+               ("deferral_rate", "deferred share of attempts", 100, "{:.1f}%"),
+               ("p95_delay_s", "p95 delay (hours)", 1 / 3600, "{:.1f} h"),
+               ("bounce_rate", "SES bounce rate (end)", 100, "{:.2f}%"),
+               ("monthly_cost_usd", "monthly cost (USD)", 1, "${:,.0f}")]
     fig, axes = plt.subplots(2, 3, figsize=(12, 6.5))
-    for ax, (col, label) in zip(axes.flat, metrics):
-        ax.bar(s.option, s[col], color=[f"C{i}" for i in range(len(s))])
+    for ax, (col, label, scale, fmt) in zip(axes.flat, metrics):
+        values = s[col] * scale
+        bars = ax.bar(s.option, values, color=[f"C{i}" for i in range(len(s))])
+        ax.bar_label(bars, [fmt.format(v) for v in values], fontsize=8)
         ax.set_title(label)
-        if col == "inbox_rate":  # the differences that matter are points, not tens of points
-            ax.set_ylim(max(0.0, float(s[col].min()) - 0.05), 1.0)
+        ax.margins(y=0.15)
         ax.tick_params(axis="x", labelrotation=20, labelsize=8)
     fig.suptitle(f"{result.scenario.name}: options compared")
     fig.tight_layout()

@@ -104,7 +104,9 @@ def schema() -> None:
     """Print the scenario JSON Schema (for editor completion of YAML files)."""
     from sessim.scenario import Scenario
 
-    click.echo(json.dumps(Scenario.model_json_schema(), indent=2))
+    schema = {"$schema": "https://json-schema.org/draft/2020-12/schema",
+              **Scenario.model_json_schema()}
+    click.echo(json.dumps(schema, indent=2))
 
 
 @main.command()

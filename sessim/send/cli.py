@@ -41,16 +41,23 @@ def send(scenario: str, recipients: str, message: str, state_dir: str | None,
         inputs = runner.load_inputs(scenario, recipients, message, on_bad_row)
         for bad in inputs.bad_rows:
             click.echo(f"skipped {recipients}: {bad}", err=True)
+        folder = Path(state_dir) if state_dir else Path("sessim-state") / inputs.scenario.name
         if dry_run:
-            day, rows = runner.routing_today(inputs)
+            existing = (folder / "state.sqlite3").is_file()
+            day, rows = runner.routing_today(inputs, state_dir=folder if existing else None)
             click.echo(f"warm-up day: {day if day is not None else 'no warm-up'}")
             click.echo(f"{'provider':<12}{'recipients':>11}{'dedicated':>11}{'shared':>9}"
-                       f"{'later':>8}")
+                       f"{'suppressed':>11}{'later':>8}")
             for r in rows:
                 click.echo(f"{r['provider']:<12}{r['recipients']:>11}{r['dedicated']:>11}"
-                           f"{r['shared']:>9}{r['later']:>8}")
+                           f"{r['shared']:>9}{r['suppressed']:>11}{r['later']:>8}")
+            if existing:
+                click.echo(f"from the state in {folder} (read only: its suppression list,"
+                           " today's quota and warm-up use, the job's queued messages)")
+            else:
+                click.echo(f"no state in {folder}: assumes a fresh state (empty suppression"
+                           " list, no quota or warm-up used today)")
             return
-        folder = Path(state_dir) if state_dir else Path("sessim-state") / inputs.scenario.name
         last = [0.0]
 
         def progress(p) -> None:
@@ -59,6 +66,10 @@ def send(scenario: str, recipients: str, message: str, state_dir: str | None,
             last[0] = time.time()
 
         result, states = runner.send(inputs, folder, events, progress)
+    except KeyboardInterrupt:
+        click.echo("interrupted; the queue is kept: run the same command again to resume",
+                   err=True)
+        sys.exit(130)
     except SessimError as exc:
         click.echo(f"error: {exc}", err=True)
         if not isinstance(exc, InputError):

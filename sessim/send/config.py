@@ -83,6 +83,9 @@ class Sending(_Model):
     expiry_hours: Annotated[float, Field(gt=0)] | None = Field(
         None, description="Default: the scenario's engine.expiry_hours.")
     dkim: Dkim | None = None
+    allow_plaintext_auth: bool = Field(
+        False, description="Allow relay.tls: none with credentials to a relay that is not"
+                           " loopback (the password then crosses the network in clear).")
     reporting_mta: str = "sessim"
 
     @field_validator("configuration_sets")

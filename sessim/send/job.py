@@ -122,6 +122,19 @@ def job_id(scenario: Scenario, recipients: bytes, message: bytes) -> str:
     return h.hexdigest()[:24]
 
 
+def restore_counters(engine: Engine, state: State, sending: Sending, now: float) -> None:
+    """The suppression list and the last day's quota and warm-up counters of ``state``
+    into ``engine`` (reads only)."""
+    for address, reason in state.suppressed():
+        engine.suppression.add(sending.stream, reason, 1, address)
+    for _, _, hour, count in state.counters("quota", now - 86400.0):
+        engine.quota.add(hour * 3600.0, count)
+    policy = engine.policies.get(DEDICATED)
+    if policy is not None:
+        for _, provider, hour, count in state.counters("warmup", now - 86400.0):
+            policy.record(provider, hour * 3600.0, count)
+
+
 class SendJob:
     """Run one job to completion (or until the relay fails)."""
 
@@ -142,6 +155,7 @@ class SendJob:
         self.domain = sending.envelope_from.rsplit("@", 1)[-1]
         self.failure: RelayUnavailable | None = None
         self._warmup: Counter = Counter()
+        self._send_logged: set[int] = set()
         self.max_inflight = max_inflight or sending.relay.connections
 
     # ------------------------------------------------------------ set-up
@@ -149,18 +163,13 @@ class SendJob:
         """Suppression list, quota and warm-up counters, and the queued messages, from
         the state database into the engine. Returns the number of queued messages."""
         engine, now = self.engine, self.clock()
-        for address, reason in self.state.suppressed():
-            engine.suppression.add(self.sending.stream, reason, 1, address)
-        for _, _, hour, count in self.state.counters("quota", now - 86400.0):
-            engine.quota.add(hour * 3600.0, count)
-        policy = engine.policies.get(DEDICATED)
-        if policy is not None:
-            for _, provider, hour, count in self.state.counters("warmup", now - 86400.0):
-                policy.record(provider, hour * 3600.0, count)
+        restore_counters(engine, self.state, self.sending, now)
         cs = self.sending.configuration_sets[DEDICATED]
         n = 0
         for row in self.state.pending(self.job):
             self.rows[row.id] = row
+            if row.send_logged:
+                self._send_logged.add(row.id)
             batch = Batch(self.sending.stream, row.provider, cs, 1, row.email, row.message_id,
                           Message(row.id, row.email, row.fields))
             engine.restore(batch, row.next_at, row.attempts, row.first_at or now,
@@ -261,7 +270,8 @@ class SendJob:
         row = self.rows[msg.row_id]
         key = "shared" if pool == SHARED_POOL else DEDICATED
         return ses.MailInfo(row.message_id, self.sending.envelope_from,
-                            self.sending.from_header, msg.email, self.template.subject,
+                            self.sending.from_header, msg.email,
+                            self.template.render_subject(msg.fields),
                             self.sending.configuration_sets[key],
                             first if first is not None else (row.first_at or 0.0),
                             self.domain)
@@ -273,10 +283,11 @@ class SendJob:
         if batch is None or not isinstance(batch.payload, Message):
             return  # not this job's mail (e.g. simulated cohorts of a shared engine)
         if isinstance(event, Sent):
+            # The Send record waits for the first attempt's outcome: only then is the
+            # pool (and so the configuration set) known.
             msg: Message = event.batch.payload
             st.accepted(msg.row_id, event.time)
             st.count("quota", "", "", event.time, event.count)
-            log.add(ses.send_record(self._info(event.batch, None, event.time)))
             p.sent += 1
         elif isinstance(event, Suppressed):
             msg = event.batch.payload
@@ -290,6 +301,12 @@ class SendJob:
             a = event.attempt
             msg = a.batch.payload
             info = self._info(a.batch, a.pool, a.first_submitted)
+            if msg.row_id not in self._send_logged:
+                # First outcome of the message: its Send record (with the pool that
+                # carried it) is committed with it, so exactly once.
+                log.add(ses.send_record(info))
+                st.send_logged(msg.row_id)
+                self._send_logged.add(msg.row_id)
             if isinstance(event, Delivered):
                 st.final(msg.row_id, "delivered", event.time)
                 log.add(ses.delivery_record(info, event.time, event.reply, mta))

@@ -11,6 +11,7 @@ sent otherwise.
 from __future__ import annotations
 
 import csv
+import email.policy
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -28,6 +29,10 @@ _ADDRESS = re.compile(
     r"@([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$")
 # Headers sessim sets itself; the template's own are dropped.
 OWN_HEADERS = ("to", "from", "message-id", "date", "x-ses-configuration-set")
+# Headers a template may not have: they would be sent (Bcc is never transmitted).
+REFUSED_HEADERS = ("bcc", "resent-bcc")
+MAX_LINE = 998  # RFC 5322 2.1.1, octets without CRLF
+_POLICY = email.policy.SMTP
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,40 +70,59 @@ def read_recipients(path: str | Path) -> Iterator[Recipient | BadRow]:
     except OSError as exc:
         raise InputError(f"cannot read recipients file {path}: {exc.strerror}") from exc
     with fh:
-        reader = csv.reader(fh)
         try:
-            header = next(reader)
+            yield from _rows(path, csv.reader(fh))
+        except UnicodeDecodeError as exc:
+            raise InputError(f"{path}: not UTF-8 text ({exc.reason}); save the file as"
+                             " UTF-8") from None
+
+
+def recipient_columns(path: str | Path) -> list[str]:
+    """The column names of the recipients CSV (its first line)."""
+    try:
+        with open(path, newline="", encoding="utf-8") as fh:
+            return [h.strip() for h in next(csv.reader(fh), [])]
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{path}: not UTF-8 text ({exc.reason}); save the file as"
+                         " UTF-8") from None
+    except (OSError, csv.Error) as exc:
+        raise InputError(f"cannot read the header of recipients file {path}: {exc}") from exc
+
+
+def _rows(path: str | Path, reader) -> Iterator[Recipient | BadRow]:
+    try:
+        header = next(reader)
+    except StopIteration:
+        raise InputError(f"{path}: the recipients file is empty") from None
+    except csv.Error as exc:
+        raise InputError(f"{path}: line 1: {exc}") from exc
+    names = [h.strip() for h in header]
+    if "email" not in names:
+        raise InputError(f"{path}: line 1: needs an 'email' column, has {names}")
+    while True:
+        try:
+            row = next(reader)
         except StopIteration:
-            raise InputError(f"{path}: the recipients file is empty") from None
+            return
         except csv.Error as exc:
-            raise InputError(f"{path}: line 1: {exc}") from exc
-        names = [h.strip() for h in header]
-        if "email" not in names:
-            raise InputError(f"{path}: line 1: needs an 'email' column, has {names}")
-        while True:
-            try:
-                row = next(reader)
-            except StopIteration:
-                return
-            except csv.Error as exc:
-                yield BadRow(reader.line_num, f"unreadable CSV: {exc}")
-                continue
-            line = reader.line_num
-            if not any(cell.strip() for cell in row):
-                continue
-            if len(row) != len(names):
-                yield BadRow(line, f"{len(row)} fields, the header has {len(names)}")
-                continue
-            values = dict(zip(names, (cell.strip() for cell in row)))
-            email = values["email"]
-            if not valid_address(email):
-                yield BadRow(line, f"invalid address {email!r}")
-                continue
-            bad = [k for k, v in values.items() if "\r" in v or "\n" in v]
-            if bad:
-                yield BadRow(line, f"CR or LF in field {bad[0]!r}")
-                continue
-            yield Recipient(line, email, values)
+            yield BadRow(reader.line_num, f"unreadable CSV: {exc}")
+            continue
+        line = reader.line_num
+        if not any(cell.strip() for cell in row):
+            continue
+        if len(row) != len(names):
+            yield BadRow(line, f"{len(row)} fields, the header has {len(names)}")
+            continue
+        values = dict(zip(names, (cell.strip() for cell in row)))
+        email = values["email"]
+        if not valid_address(email):
+            yield BadRow(line, f"invalid address {email!r}")
+            continue
+        bad = [k for k, v in values.items() if "\r" in v or "\n" in v]
+        if bad:
+            yield BadRow(line, f"CR or LF in field {bad[0]!r}")
+            continue
+        yield Recipient(line, email, values)
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,34 +140,66 @@ class Template:
         text = "\n".join(v for _, v in self.headers) + self.body
         return set(_PLACEHOLDER.findall(text))
 
+    def render_subject(self, values: dict[str, str]) -> str:
+        """The subject as the recipient reads it: placeholders filled, folding undone."""
+        return _fill(self.subject, values).replace("\n", "")
+
     def render(self, values: dict[str, str], own: list[tuple[str, str]]) -> bytes:
         """The message for one recipient: ``own`` headers first, then the template's
-        (placeholders filled; CR/LF in a filled header value is refused)."""
-        def fill(text: str) -> str:
-            return _PLACEHOLDER.sub(lambda m: values.get(m.group(1), ""), text)
-
+        (placeholders filled; CR/LF in a filled header value is refused; a value with
+        non-ASCII characters is encoded per RFC 2047)."""
         lines = []
         for name, value in own:
             check_header_value(name, value)
-            lines.append(f"{name}: {value}")
+            lines.append(_header(name, value))
         for name, value in self.headers:
             if name.lower() in OWN_HEADERS:
                 continue
-            filled = fill(value)
+            filled = _fill(value, values)
             # Only the folding the template itself had is allowed.
             if filled.count("\n") != value.count("\n"):
                 raise InputError(f"CR or LF in the {name} header value {filled!r}")
-            lines.append(f"{name}: {filled}".replace("\n", "\r\n"))
-        body = fill(self.body).replace("\r\n", "\n").replace("\n", "\r\n")
+            lines.append(_header(name, filled))
+        body = _fill(self.body, values).replace("\r\n", "\n").replace("\n", "\r\n")
         return ("\r\n".join(lines) + "\r\n\r\n" + body).encode("utf-8")
 
 
+def _fill(text: str, values: dict[str, str]) -> str:
+    return _PLACEHOLDER.sub(lambda m: values.get(m.group(1), ""), text)
+
+
+def _header(name: str, value: str) -> str:
+    """One header field, CRLF between its folded lines: ASCII values as written (the
+    template's folding kept), others encoded (RFC 2047) and folded by the email package."""
+    if value.isascii():
+        return f"{name}: {value}".replace("\n", "\r\n")
+    return _POLICY.header_factory(name, value.replace("\n", "")).fold(
+        policy=_POLICY).rstrip("\r\n")
+
+
+def check_lines(data: bytes, what: str) -> None:
+    """Refuse a message with a line longer than 998 octets (RFC 5322 2.1.1): relays
+    answer it with 500 for every recipient."""
+    for no, line in enumerate(data.split(b"\r\n"), start=1):
+        if len(line) > MAX_LINE:
+            raise InputError(f"{what}: line {no} is {len(line)} octets long, more than"
+                             f" {MAX_LINE} (RFC 5322 2.1.1); wrap it or use a"
+                             " Content-Transfer-Encoding (quoted-printable or base64)")
+
+
 def read_template(path: str | Path) -> Template:
-    """Read and check a message file; :class:`InputError` if it is not RFC 5322."""
+    """Read and check a message file; :class:`InputError` if it is not RFC 5322 or not
+    UTF-8, has a line over 998 octets, or has a Bcc header."""
     try:
         raw = Path(path).read_bytes()
     except OSError as exc:
         raise InputError(f"cannot read message file {path}: {exc.strerror}") from exc
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[:exc.start].count(b"\n") + 1
+        raise InputError(f"{path}: line {line}: not UTF-8 text ({exc.reason}); save the"
+                         " message file as UTF-8") from None
     text = raw.replace(b"\r\n", b"\n")
     head, sep, body = text.partition(b"\n\n")
     if not sep and not head.endswith(b"\n"):
@@ -151,19 +207,30 @@ def read_template(path: str | Path) -> Template:
                          " header and the body")
     headers: list[tuple[str, str]] = []
     for no, line in enumerate(head.split(b"\n"), start=1):
-        if len(line) > 998:
+        if len(line) > MAX_LINE:
             raise InputError(f"{path}: line {no}: longer than 998 characters (RFC 5322 2.1.1)")
         if line[:1] in (b" ", b"\t") and headers:
             name, value = headers[-1]
-            headers[-1] = (name, value + "\n" + line.decode("utf-8", "replace"))
+            headers[-1] = (name, value + "\n" + line.decode("utf-8"))
         elif _FIELD_NAME.match(line):
-            name, _, value = line.decode("utf-8", "replace").partition(":")
+            name, _, value = line.decode("utf-8").partition(":")
+            if name.lower() in REFUSED_HEADERS:
+                raise InputError(f"{path}: line {no}: the message has a {name} header: every"
+                                 " recipient would see it and its addresses would get"
+                                 " nothing (mail goes to the CSV's addresses only);"
+                                 " remove it")
             headers.append((name, value.strip()))
         else:
             raise InputError(f"{path}: line {no}: not an RFC 5322 header field: {line[:60]!r}")
     if not any(k.lower() == "subject" for k, _ in headers):
         raise InputError(f"{path}: the message has no Subject header")
-    return Template(headers, body.decode("utf-8", "replace"))
+    first_body_line = head.count(b"\n") + 3  # after the header lines and the blank line
+    for no, line in enumerate(body.split(b"\n"), start=first_body_line):
+        if len(line) > MAX_LINE:
+            raise InputError(f"{path}: line {no}: {len(line)} octets long, more than"
+                             f" {MAX_LINE} (RFC 5322 2.1.1); wrap it or use a"
+                             " Content-Transfer-Encoding (quoted-printable or base64)")
+    return Template(headers, body.decode("utf-8"))
 
 
 def check_from(from_header: str) -> None:

@@ -14,12 +14,14 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import ssl
 from dataclasses import dataclass
 
 import aiosmtplib
 
-from sessim.engine.replies import Reply
+from sessim.engine.core import _RELAY_REJECT
+from sessim.engine.replies import PROVIDERS, Reply, classify
 from sessim.errors import InputError, PeerError
 from sessim.send.config import Relay
 
@@ -64,6 +66,43 @@ def _reply(code: int, message: str) -> Reply:
         return Reply.parse(f"{code} {text}")
     except ValueError:
         return Reply(code, None, text)
+
+
+# A 5xx to DATA (one recipient per transaction, already accepted at RCPT) concerns the
+# recipient only if it says so: RFC 3463 X.1.x (address) or X.2.x (mailbox), or the
+# wording of an unknown user.
+_RECIPIENT_LEVEL = re.compile(r"^5\.[12]\.\d+$")
+_RECIPIENT_TEXT = re.compile(r"user unknown|unknown (user|recipient)|does not exist|"
+                             r"no such user|mailbox (unavailable|full|is full)|over ?quota",
+                             re.IGNORECASE)
+
+
+def data_reply(reply: Reply) -> Reply:
+    """The reply to report for a 5xx answered to DATA. A refusal of the message itself
+    (``500 Line too long``, ``554 5.6.0 ...``) that the classifier would count as a
+    Permanent bounce (and so suppress the address) is reported as a content rejection,
+    ``550 5.7.0`` (SES: Transient / ContentRejected), or as ``552 5.3.4`` when it is
+    about size (Transient / MessageTooLarge); the server's reply stays in the text.
+    Replies about the recipient, IP/authentication blocks, SES's own ``554 Message
+    rejected`` and replies already classified Transient are kept as they are."""
+    if reply.code < 500 or _RELAY_REJECT.match(str(reply)):
+        return reply
+    if (reply.enhanced and _RECIPIENT_LEVEL.match(reply.enhanced)) or \
+            _RECIPIENT_TEXT.search(reply.text):
+        return reply
+    classes = [classify(reply, p) for p in (None, *PROVIDERS)]
+    if all(c.bounce_type != "Permanent" or c.ip_block for c in classes):
+        return reply
+    if reply.enhanced in ("5.3.4", "5.2.3") or _SIZE_TEXT.search(reply.text):
+        return Reply(552, "5.3.4", f"message too large, refused at DATA: {reply}")
+    return Reply(550, "5.7.0", f"message content refused at DATA: {reply}")
+
+
+_SIZE_TEXT = re.compile(r"too (large|big)|size|length", re.IGNORECASE)
+
+
+_TLS_MODE = {"starttls": "with STARTTLS", "implicit": "with implicit TLS",
+             "none": "without TLS"}
 
 
 class SmtpTransport:
@@ -120,7 +159,7 @@ class SmtpTransport:
         except (aiosmtplib.SMTPException, OSError, ssl.SSLError) as exc:
             client.close()
             raise RelayUnavailable(f"SMTP relay {where} cannot be used"
-                                   f" ({r.tls} TLS): {exc}") from None
+                                   f" ({_TLS_MODE[r.tls]}): {exc}") from None
         self.connects += 1
         return client
 
@@ -164,7 +203,10 @@ class SmtpTransport:
         rcpt = await client.execute_command(b"RCPT", b"TO:<%s>" % envelope.recipient.encode())
         if rcpt.code not in (250, 251):
             return await self._refused(client, rcpt)
-        done = await client.data(envelope.data)
+        try:
+            done = await client.data(envelope.data)
+        except aiosmtplib.SMTPDataError as exc:
+            return data_reply(_reply(exc.code, exc.message))
         return _reply(done.code, done.message)
 
     async def _refused(self, client: aiosmtplib.SMTP, response) -> Reply:

@@ -33,7 +33,7 @@ CREATE TABLE IF NOT EXISTS outbox (
     fields TEXT NOT NULL, provider TEXT NOT NULL, message_id TEXT NOT NULL,
     state TEXT NOT NULL DEFAULT 'queued', accepted INTEGER NOT NULL DEFAULT 0,
     attempts INTEGER NOT NULL DEFAULT 0, next_at REAL NOT NULL, first_at REAL,
-    pool TEXT, UNIQUE (job, email));
+    pool TEXT, send_logged INTEGER NOT NULL DEFAULT 0, UNIQUE (job, email));
 CREATE INDEX IF NOT EXISTS outbox_job_state ON outbox (job, state);
 CREATE TABLE IF NOT EXISTS suppression (
     address TEXT PRIMARY KEY, reason TEXT NOT NULL, added_at REAL NOT NULL);
@@ -57,6 +57,7 @@ class Row:
     next_at: float
     first_at: float | None
     pool: str | None
+    send_logged: bool = False  # the Send record is in the events file
 
 
 class State:
@@ -73,6 +74,30 @@ class State:
         # NORMAL is durable against a killed process (not a power cut) in WAL mode.
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.executescript(_SCHEMA)
+        columns = {r[1] for r in self.db.execute("PRAGMA table_info(outbox)")}
+        if "send_logged" not in columns:
+            # Databases of earlier versions wrote the Send record on acceptance.
+            with self.transaction():
+                self.db.execute("ALTER TABLE outbox ADD COLUMN send_logged INTEGER NOT NULL"
+                                " DEFAULT 0")
+                self.db.execute("UPDATE outbox SET send_logged = accepted")
+
+    @classmethod
+    def read_only(cls, folder: str | Path) -> State:
+        """Open an existing state database without writing to it (dry run)."""
+        self = cls.__new__(cls)
+        self.folder = Path(folder)
+        path = (self.folder / "state.sqlite3").resolve()
+        # Without a WAL file everything is in the database file: open it immutable, so
+        # that not even the shared-memory index is created; otherwise read-only.
+        wal = path.with_name(path.name + "-wal").exists()
+        mode = "mode=ro" if wal else "immutable=1"
+        try:
+            self.db = sqlite3.connect(f"file:{path}?{mode}", uri=True, isolation_level=None)
+            self.db.execute("SELECT 1 FROM outbox LIMIT 1")
+        except sqlite3.Error as exc:
+            raise InputError(f"cannot read the state folder {folder}: {exc}") from exc
+        return self
 
     def close(self) -> None:
         self.db.close()
@@ -99,9 +124,12 @@ class State:
     def pending(self, job: str) -> Iterator[Row]:
         cur = self.db.execute("SELECT * FROM outbox WHERE job = ? AND state = 'queued'"
                               " ORDER BY next_at, id", (job,))
+        cur.row_factory = sqlite3.Row
         for r in cur.fetchall():
-            yield Row(r[0], r[2], r[3], json.loads(r[4]), r[5], r[6], r[7], bool(r[8]), r[9],
-                      r[10], r[11], r[12])
+            yield Row(r["id"], r["line"], r["email"], json.loads(r["fields"]), r["provider"],
+                      r["message_id"], r["state"], bool(r["accepted"]), r["attempts"],
+                      r["next_at"], r["first_at"], r["pool"],
+                      bool(r["send_logged"] if "send_logged" in r.keys() else r["accepted"]))
 
     def counts(self, job: str) -> dict[str, int]:
         cur = self.db.execute("SELECT state, COUNT(*) FROM outbox WHERE job = ?"
@@ -115,6 +143,9 @@ class State:
     def accepted(self, row_id: int, when: float) -> None:
         self.db.execute("UPDATE outbox SET accepted = 1, first_at = COALESCE(first_at, ?)"
                         " WHERE id = ?", (when, row_id))
+
+    def send_logged(self, row_id: int) -> None:
+        self.db.execute("UPDATE outbox SET send_logged = 1 WHERE id = ?", (row_id,))
 
     def retry(self, row_id: int, attempts: int, next_at: float, pool: str) -> None:
         self.db.execute("UPDATE outbox SET attempts = ?, next_at = ?, pool = ? WHERE id = ?",

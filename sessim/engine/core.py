@@ -56,7 +56,7 @@ _EXPIRED_GENERAL = Classification("Bounce", "Transient", "General", None, False,
                                   "expired")
 _EXPIRED_FULL = Classification("Bounce", "Transient", "MailboxFull", None, False, False,
                                "expired")
-_RELAY_REJECT = re.compile(r"^554 .*(Message rejected|Sending paused|suspended)", re.I)
+RELAY_REJECT = re.compile(r"^554 .*(Message rejected|Sending paused|suspended)", re.I)
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,7 +164,7 @@ class Engine:
             if outcome.count == 0:
                 continue
             result = classify(outcome.reply, provider)
-            if outcome.reply.code == 554 and _RELAY_REJECT.match(str(outcome.reply)):
+            if outcome.reply.code == 554 and RELAY_REJECT.match(str(outcome.reply)):
                 self._events.append(Rejected(now, attempt, outcome.count, outcome.reply))
             elif result.outcome == "Delivery":
                 shaping.accepted.add(now, outcome.count)

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import aiosmtplib
 
-from sessim.engine.core import _RELAY_REJECT
+from sessim.engine.core import RELAY_REJECT
 from sessim.engine.replies import PROVIDERS, Reply, classify
 from sessim.errors import InputError, PeerError
 from sessim.send.config import Relay
@@ -85,7 +85,7 @@ def data_reply(reply: Reply) -> Reply:
     about size (Transient / MessageTooLarge); the server's reply stays in the text.
     Replies about the recipient, IP/authentication blocks, SES's own ``554 Message
     rejected`` and replies already classified Transient are kept as they are."""
-    if reply.code < 500 or _RELAY_REJECT.match(str(reply)):
+    if reply.code < 500 or RELAY_REJECT.match(str(reply)):
         return reply
     if (reply.enhanced and _RECIPIENT_LEVEL.match(reply.enhanced)) or \
             _RECIPIENT_TEXT.search(reply.text):

@@ -16,7 +16,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from typing import Any
 
-OUTCOMES = ("Delivery", "DeliveryDelay", "Bounce")
 BOUNCE_SUBTYPES = {
     "Permanent": ("General", "NoEmail", "Suppressed", "OnAccountSuppressionList"),
     "Transient": ("General", "MailboxFull", "MessageTooLarge", "ContentRejected",

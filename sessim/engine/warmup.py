@@ -26,8 +26,6 @@ class Cap:
 class WarmupPolicy:
     """No warm-up: the pool takes everything (also the shared pool's policy)."""
 
-    name = "none"
-
     def __init__(self, start: float = 0.0) -> None:
         self.start = start
         self.hour = -1
@@ -77,8 +75,6 @@ class DailyRamp(WarmupPolicy):
     a budget for the day, of which one hour may use ``burst`` hours' share, so a
     blast can use a day's cap within a few hours.
     """
-
-    name = "plan"
 
     def __init__(self, start: float, ip_count: int,
                  steps: list[tuple[int, float | None, float | None, str | None]],
@@ -150,8 +146,6 @@ class Managed(WarmupPolicy):
     excess is held and retried (FACTS.md "Dedicated managed"; thresholds are
     assumptions).
     """
-
-    name = "managed"
 
     def __init__(self, start: float, first_daily: float, growth: float,
                  overflow_until: float, burst: float = 4.0, slip: float = 0.95) -> None:

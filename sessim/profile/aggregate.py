@@ -12,7 +12,6 @@ from __future__ import annotations
 import math
 import zlib
 from collections import Counter
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from sessim.profile.readers import BadInput
@@ -192,10 +191,3 @@ class Profile:
         elif kind == "Reject":
             st.outcomes_by_hour[ev.hour_key] += n
 
-    def add_all(self, items: Iterable[Event | BadInput]) -> Profile:
-        for item in items:
-            if isinstance(item, BadInput):
-                self.add_bad(item)
-            else:
-                self.add(item)
-        return self

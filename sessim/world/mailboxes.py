@@ -32,8 +32,6 @@ import numpy as np
 
 from sessim.scenario import Provider
 
-LEVELS = ("BAD", "LOW", "MEDIUM", "HIGH")
-
 
 def level_of(score: float, known: float) -> str:
     """Postmaster-style level: NONE for an IP the provider hardly knows."""
@@ -78,8 +76,6 @@ def _num(value: object) -> float:
 
 class Reputation:
     """Scores of entities (IP groups, or the domain) at each provider."""
-
-    SIGNALS = ("complaints", "unknown", "traps")
 
     def __init__(self, shape: tuple[int, int], params: Params, initial: np.ndarray) -> None:
         self.p = params

@@ -49,6 +49,7 @@ from sessim.engine.events import (
 from sessim.engine.limits import RollingWindow, Suppression, TokenBucket
 from sessim.engine.replies import Classification, Reply, classify
 from sessim.engine.warmup import WarmupPolicy
+from sessim.errors import EngineMisuse
 
 SHARED_POOL = "ses-shared-pool"
 # The relay itself refused the message (e.g. the SES account is paused): a Reject.
@@ -154,7 +155,6 @@ class Engine:
         """Feed back what the receiving side answered for each message of an attempt."""
         total = sum(o.count for o in outcomes)
         if total != attempt.count:
-            from sessim.errors import EngineMisuse
             raise EngineMisuse(f"attempt {attempt.id} carried {attempt.count} messages but"
                                f" outcomes account for {total}")
         provider = attempt.batch.provider

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from dataclasses import replace
 
 import numpy as np
 import simpy
@@ -161,10 +162,7 @@ class OptionWorld:
             bad = max(0.0, quality.unknown_user_rate * st.list_size
                       - sup.suppressed(st.name, "BOUNCE"))
             alive = max(1.0, st.list_size - sup.suppressed(st.name))
-            quality = quality.__class__(min(1.0, bad / alive), *(
-                getattr(quality, f) for f in ("mailbox_full_rate", "mailbox_full_persistence",
-                                              "spam_trap_rate",
-                                              "complaint_rate", "open_rate", "kind")))
+            quality = replace(quality, unknown_user_rate=min(1.0, bad / alive))
         return quality
 
     def _sender(self, env: simpy.Environment):
